@@ -1,0 +1,54 @@
+package store
+
+// Key layout of a Hound store.
+//
+// Every key starts with a one-byte prefix naming its table. Integers are
+// big-endian so that a prefix scan returns keys in numeric (chain) order.
+// "chain" is the chain's one-byte code (chains.Chain.Code: 1 ethereum,
+// 2 bitcoin). "pos" is a transfer's position in chain order, 16 bytes:
+// block (8) | tx index (4) | ordinal inside the transaction (4); block-level
+// transfers (withdrawals) use tx index 0xffffffff. "addr" and "asset" are
+// length-prefixed: one length byte, then the bytes. An EVM address is its 20
+// raw bytes; a pseudo-address (fees, beacon) or a non-EVM address is its
+// ASCII string (never 20 bytes long for EVM chains, so the two never
+// collide); the native asset is the empty string (length 0), a token its
+// contract address like any address.
+//
+//	'V'                                  schema version: uint32
+//	'N' chain                            network the chain's data came from, e.g. "chainid:1" (set at the first sync)
+//	'C' chain                            checkpoint: first block (8) | last fully written block (8) | its hash (32)
+//	'B' chain block(8)                   block: hash (32) | parent hash (32) | time (8) | flags (1: bit0 untraced) | skipped logs (4)
+//	'R' chain block(8) txindex(4)        transaction: hash (32) | status (1) | from (addr) | to (addr)
+//	'X' chain txhash(32)                 transaction by hash: block (8) | tx index (4)
+//	'T' chain pos(16)                    transfer: tx hash (32) | time (8) | kind (1) | from (addr) | to (addr) | asset (asset) | amount
+//	'F' chain addr asset pos(16) dir(1)  flow of one node (address, asset); dir 'i' inflow, 'o' outflow:
+//	                                     counterparty (addr) | kind (1) | tx hash (32) | time (8) | amount
+//	'K' chain token(addr)                token: known (1) | decimals (1) | symbol (rest)
+//	'S' chain                            counters: blocks, txs, skipped logs, then one per transfer kind 1..n (8 each)
+//
+// "amount" is the unsigned big-endian magnitude of a non-negative integer,
+// prefixed by its length in one byte (amounts up to 2^2040).
+//
+// A block's 'B', 'R', 'X', 'T' and 'F' keys, the counters and the checkpoint
+// that covers the block are written in one Badger transaction, so a crash
+// leaves either the whole block or none of it. Rolling back a block deletes
+// its keys found from its 'T' and 'R' ranges.
+const (
+	prefixVersion    = 'V'
+	prefixNetwork    = 'N'
+	prefixCheckpoint = 'C'
+	prefixBlock      = 'B'
+	prefixTx         = 'R'
+	prefixTxByHash   = 'X'
+	prefixTransfer   = 'T'
+	prefixFlow       = 'F'
+	prefixToken      = 'K'
+	prefixStats      = 'S'
+
+	dirIn  = 'i'
+	dirOut = 'o'
+)
+
+// schemaVersion is the layout above. Bump it, with a migration, whenever a
+// key or value changes shape.
+const schemaVersion uint32 = 1

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	"github.com/dgraph-io/badger/v4"
+
+	"github.com/houndtrace/hound/chains"
+)
+
+// ErrParentMismatch is returned by Commit when a block does not extend the
+// stored chain: its parent hash differs from the hash of the block stored
+// below it. The caller should look for the fork point and Rollback.
+var ErrParentMismatch = errors.New("parent hash does not match the stored chain")
+
+// Counts are a chain's totals in the store.
+type Counts struct {
+	Blocks  uint64
+	Txs     uint64
+	Skipped uint64 // malformed logs left out
+	// Transfers counts transfers by kind (indexed by chains.Kind).
+	Transfers [16]uint64
+}
+
+// Total returns the number of transfers of every kind.
+func (c *Counts) Total() uint64 {
+	var n uint64
+	for _, v := range c.Transfers {
+		n += v
+	}
+	return n
+}
+
+func (c *Counts) add(b *chains.Block, sign int) {
+	d := func(v *uint64, n int) { *v = uint64(int64(*v) + int64(sign*n)) }
+	d(&c.Blocks, 1)
+	d(&c.Txs, len(b.Txs))
+	d(&c.Skipped, b.Skipped)
+	for i := range b.Transfers {
+		d(&c.Transfers[b.Transfers[i].Kind%16], 1)
+	}
+}
+
+func encodeCounts(c *Counts) []byte {
+	b := binary.BigEndian.AppendUint64(nil, c.Blocks)
+	b = binary.BigEndian.AppendUint64(b, c.Txs)
+	b = binary.BigEndian.AppendUint64(b, c.Skipped)
+	for _, k := range chains.Kinds {
+		b = binary.BigEndian.AppendUint64(b, c.Transfers[k])
+	}
+	return b
+}
+
+func decodeCounts(val []byte) (*Counts, error) {
+	c := &Counts{}
+	r := reader{b: val}
+	c.Blocks, c.Txs, c.Skipped = r.u64(), r.u64(), r.u64()
+	for k := 1; len(r.b) >= 8 && k < len(c.Transfers); k++ {
+		c.Transfers[k] = r.u64()
+	}
+	return c, r.done("counters")
+}
+
+// op is one key to set (val non-nil) or delete.
+type op struct{ key, val []byte }
+
+// blockOps lists every key a block writes.
+func blockOps(b *chains.Block) []op {
+	c := b.Chain
+	ops := make([]op, 0, 2+2*len(b.Txs)+3*len(b.Transfers))
+	ops = append(ops, op{blockKey(prefixBlock, c, b.Number), encodeBlock(&blockRecord{
+		Hash: b.Hash, Parent: b.Parent, Time: b.Time, Untraced: b.Untraced, Skipped: uint32(b.Skipped),
+	})})
+	for i := range b.Txs {
+		tx := &b.Txs[i]
+		ops = append(ops,
+			op{txKey(c, b.Number, tx.Index), encodeTx(c, tx)},
+			op{txByHashKey(c, tx.Hash), binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, b.Number), tx.Index)})
+	}
+	for i := range b.Transfers {
+		t := &b.Transfers[i]
+		ops = append(ops,
+			op{transferKey(c, t.Pos), encodeTransfer(t)},
+			op{flowKey(c, t.From, t.Asset, t.Pos, dirOut), encodeFlow(t, t.To)},
+			op{flowKey(c, t.To, t.Asset, t.Pos, dirIn), encodeFlow(t, t.From)})
+	}
+	return ops
+}
+
+// Commit writes consecutive blocks of one chain, with the tokens first seen
+// in them, and moves the chain's checkpoint to the last block. Each Badger
+// transaction holds whole blocks and the checkpoint that covers them, so a
+// crash at any point leaves the store at a block boundary. The first block
+// must extend the stored checkpoint (its parent hash equal to the stored
+// block's hash), or ErrParentMismatch is returned and nothing is written; on
+// an empty chain the first block starts the stored range.
+func (s *Store) Commit(c chains.Chain, blocks []*chains.Block, tokens []chains.Token) error {
+	if len(blocks) == 0 {
+		return nil
+	}
+	cp, ok, err := s.Checkpoint(c)
+	if err != nil {
+		return err
+	}
+	first := blocks[0].Number
+	if ok {
+		if first != cp.Height+1 {
+			return fmt.Errorf("commit block %d: the store ends at block %d", first, cp.Height)
+		}
+		if blocks[0].Parent != cp.Hash {
+			return fmt.Errorf("commit block %d: %w", first, ErrParentMismatch)
+		}
+		first = cp.First
+	}
+	for i := 1; i < len(blocks); i++ {
+		if blocks[i].Number != blocks[i-1].Number+1 || blocks[i].Parent != blocks[i-1].Hash {
+			return fmt.Errorf("commit block %d: %w", blocks[i].Number, ErrParentMismatch)
+		}
+	}
+	return s.commit(c, first, blocks, tokens)
+}
+
+// commit writes blocks in one transaction, or, when they do not fit, in two
+// halves one after the other.
+func (s *Store) commit(c chains.Chain, first uint64, blocks []*chains.Block, tokens []chains.Token) error {
+	counts, err := s.Counts(c)
+	if err != nil {
+		return err
+	}
+	next := *counts
+	txn := s.db.NewTransaction(true)
+	defer txn.Discard()
+	for _, b := range blocks {
+		for _, o := range blockOps(b) {
+			if err = txn.Set(o.key, o.val); err != nil {
+				break
+			}
+		}
+		next.add(b, 1)
+	}
+	for _, t := range tokens {
+		if err == nil {
+			err = txn.Set(tokenKey(c, t.Asset), encodeToken(t))
+		}
+	}
+	last := blocks[len(blocks)-1]
+	if err == nil {
+		err = txn.Set(chainKey(prefixCheckpoint, c), encodeCheckpoint(Checkpoint{First: first, Height: last.Number, Hash: last.Hash}))
+	}
+	if err == nil {
+		err = txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
+	}
+	if errors.Is(err, badger.ErrTxnTooBig) && len(blocks) > 1 {
+		txn.Discard()
+		half := len(blocks) / 2
+		if err := s.commit(c, first, blocks[:half], tokens); err != nil {
+			return err
+		}
+		return s.commit(c, first, blocks[half:], nil)
+	}
+	if err != nil {
+		return fmt.Errorf("commit block %d: %w", blocks[0].Number, err)
+	}
+	if err := txn.Commit(); err != nil {
+		return fmt.Errorf("commit blocks %d-%d: %w", blocks[0].Number, last.Number, err)
+	}
+	s.mu.Lock()
+	s.stats[c] = &next
+	s.mu.Unlock()
+	return nil
+}
+
+// Rollback removes every block of chain c above height to, newest first, so
+// that the store is consistent after each step, and moves the checkpoint
+// back to block to (or clears the chain's range when to is below its first
+// block). It is how a reorg is undone.
+func (s *Store) Rollback(c chains.Chain, to uint64) error {
+	for {
+		cp, ok, err := s.Checkpoint(c)
+		if err != nil || !ok || cp.Height <= to {
+			return err
+		}
+		lo := to + 1
+		if lo < cp.First {
+			lo = cp.First
+		}
+		if cp.Height-lo > 63 {
+			lo = cp.Height - 63 // at most 64 blocks a transaction
+		}
+		if err := s.dropBlocks(c, cp, lo); err != nil {
+			return fmt.Errorf("roll back %s to block %d: %w", c, to, err)
+		}
+	}
+}
+
+// dropBlocks deletes blocks lo..cp.Height in one transaction.
+func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
+	counts, err := s.Counts(c)
+	if err != nil {
+		return err
+	}
+	next := *counts
+	err = s.db.Update(func(txn *badger.Txn) error {
+		var dels [][]byte
+		dropped := map[uint64]*chains.Block{}
+		blk := func(n uint64) *chains.Block {
+			if dropped[n] == nil {
+				dropped[n] = &chains.Block{Number: n}
+			}
+			return dropped[n]
+		}
+		err := scan(txn, blockKey(prefixTransfer, c, lo), chainKey(prefixTransfer, c), func(k, v []byte) error {
+			t, err := decodeTransfer(c, k, v)
+			if err != nil {
+				return err
+			}
+			b := blk(t.Pos.Block)
+			b.Transfers = append(b.Transfers, chains.Transfer{Kind: t.Kind})
+			dels = append(dels, k, flowKey(c, t.From, t.Asset, t.Pos, dirOut), flowKey(c, t.To, t.Asset, t.Pos, dirIn))
+			return nil
+		})
+		if err == nil {
+			err = scan(txn, blockKey(prefixTx, c, lo), chainKey(prefixTx, c), func(k, v []byte) error {
+				n := binary.BigEndian.Uint64(k[2:10])
+				tx, err := decodeTx(c, binary.BigEndian.Uint32(k[10:]), v)
+				b := blk(n)
+				b.Txs = append(b.Txs, tx)
+				dels = append(dels, k, txByHashKey(c, tx.Hash))
+				return err
+			})
+		}
+		if err == nil {
+			err = scan(txn, blockKey(prefixBlock, c, lo), chainKey(prefixBlock, c), func(k, v []byte) error {
+				rec, err := decodeBlock(v)
+				blk(binary.BigEndian.Uint64(k[2:])).Skipped = int(rec.Skipped)
+				dels = append(dels, k)
+				return err
+			})
+		}
+		if err != nil {
+			return err
+		}
+		for _, k := range dels {
+			if err := txn.Delete(k); err != nil {
+				return err
+			}
+		}
+		for _, b := range dropped {
+			next.add(b, -1)
+		}
+		if lo <= cp.First {
+			if err := txn.Delete(chainKey(prefixCheckpoint, c)); err != nil {
+				return err
+			}
+			return txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
+		}
+		below, err := getBlock(txn, c, lo-1)
+		if err != nil {
+			return err
+		}
+		if err := txn.Set(chainKey(prefixCheckpoint, c), encodeCheckpoint(Checkpoint{First: cp.First, Height: lo - 1, Hash: below.Hash})); err != nil {
+			return err
+		}
+		return txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
+	})
+	if err == nil {
+		s.mu.Lock()
+		s.stats[c] = &next
+		s.mu.Unlock()
+	}
+	return err
+}
+
+// SetNetwork records the network a chain's data comes from, at its first
+// sync.
+func (s *Store) SetNetwork(c chains.Chain, network string) error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		return txn.Set(chainKey(prefixNetwork, c), []byte(network))
+	})
+}
