@@ -1,0 +1,134 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/spf13/cobra"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/store"
+)
+
+type addressOptions struct {
+	Format string
+}
+
+func newAddressCommand(g *globalOptions) *cobra.Command {
+	var opts addressOptions
+	cmd := &cobra.Command{
+		Use:   "address <chain>:<address>",
+		Short: "Show an address's stored transfers and balances",
+		Long: `Show every transfer into or out of an address that the store holds, in chain order,
+and the address's balance per asset derived from them: inflows minus outflows over the
+stored block range (the on-chain balance when the store starts at block 0).
+
+Fees are transfers too (to the pseudo-address "fees"), so the derived ETH balance matches
+the node's eth_getBalance.`,
+		Example: `  hound address ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96
+  hound address ethereum:0x098b716b8aaf21512996dc57eb0615e2383e2f96 --format json`,
+		Args: exactArgs(1, "one <chain>:<address>"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runAddress(cmd.Context(), cmd.OutOrStdout(), g, opts, args[0])
+		},
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// addressJSON is hound.address/v1.
+type addressJSON struct {
+	Schema    string         `json:"schema"`
+	Chain     string         `json:"chain"`
+	Address   string         `json:"address"`
+	Range     *rangeJSON     `json:"range"`
+	Balances  []balanceJSON  `json:"balances"`
+	Transfers []transferJSON `json:"transfers"`
+	Labels    []any          `json:"labels"`
+}
+
+type rangeJSON struct {
+	From uint64 `json:"from"`
+	To   uint64 `json:"to"`
+}
+
+type balanceJSON struct {
+	Asset   string `json:"asset"`
+	Symbol  string `json:"symbol,omitempty"`
+	Amount  string `json:"amount"`
+	Display string `json:"display,omitempty"`
+}
+
+func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts addressOptions, arg string) error {
+	if err := checkFormat(opts.Format, "table", "json"); err != nil {
+		return err
+	}
+	sub, err := chains.AddressSubject(arg)
+	if err != nil {
+		return usageError{err}
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	cp, synced, err := st.Checkpoint(sub.Chain)
+	if err != nil {
+		return err
+	}
+	ts, err := st.AddressTransfers(sub.Chain, sub.Address)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Pos.Less(ts[j].Pos) })
+	names := newAssetNamer(st, sub.Chain)
+	out := addressJSON{Schema: "hound.address/v1", Chain: string(sub.Chain), Address: string(sub.Address),
+		Balances: []balanceJSON{}, Transfers: []transferJSON{}, Labels: []any{}}
+	if synced {
+		out.Range = &rangeJSON{From: cp.First, To: cp.Height}
+	}
+	for _, b := range store.Balances(sub.Address, ts) {
+		bj := balanceJSON{Asset: string(b.Asset), Amount: b.Amount.String()}
+		if tok := names.token(b.Asset); tok.Known {
+			bj.Symbol, bj.Display = tok.Symbol, formatUnits(b.Amount, tok.Decimals)
+		}
+		out.Balances = append(out.Balances, bj)
+	}
+	for i := range ts {
+		out.Transfers = append(out.Transfers, names.transferJSON(&ts[i]))
+	}
+	if opts.Format == "json" {
+		return writeJSON(w, out)
+	}
+	return addressTable(w, &out, names, ts, sub.Address)
+}
+
+func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.Transfer, a chains.Address) error {
+	fmt.Fprintf(w, "%s %s\n", out.Chain, chains.Address(out.Address).Checksummed())
+	if out.Range == nil {
+		fmt.Fprintf(w, "the store holds no %s blocks yet: run hound sync %s first\n", out.Chain, out.Chain)
+		return nil
+	}
+	fmt.Fprintf(w, "stored blocks %d-%d, %d transfers\n\n", out.Range.From, out.Range.To, len(ts))
+	tw := newTable(w)
+	fmt.Fprintln(tw, "BALANCE (net over the stored range)\tASSET")
+	for _, b := range store.Balances(a, ts) {
+		fmt.Fprintf(tw, "%s\t%s\n", names.display(b.Asset, b.Amount), b.Asset)
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "POSITION\tTX\tKIND\tDIRECTION\tCOUNTERPARTY\tAMOUNT")
+	for i := range ts {
+		t := &ts[i]
+		dir, other := "in", t.From
+		if t.From == a {
+			dir, other = "out", t.To
+		}
+		if t.From == t.To {
+			dir = "self"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", posString(t.Pos), txCell(t), t.Kind, dir, other, names.display(t.Asset, t.Amount))
+	}
+	return tw.Flush()
+}

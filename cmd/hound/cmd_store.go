@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/spf13/cobra"
+
+	"github.com/houndtrace/hound/chains"
+)
+
+type storeInfoOptions struct {
+	Format string
+}
+
+func newStoreCommand(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "store",
+		Short: "Inspect the store",
+	}
+	var opts storeInfoOptions
+	info := &cobra.Command{
+		Use:   "info",
+		Short: "Show the chains, heights, counts and size of the store",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runStoreInfo(cmd.Context(), cmd.OutOrStdout(), g, opts)
+		},
+	}
+	info.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	cmd.AddCommand(info)
+	return cmd
+}
+
+// storeJSON is hound.store/v1.
+type storeJSON struct {
+	Schema string          `json:"schema"`
+	Dir    string          `json:"dir"`
+	Bytes  int64           `json:"bytes"`
+	Chains []chainInfoJSON `json:"chains"`
+}
+
+type chainInfoJSON struct {
+	Chain     string            `json:"chain"`
+	Network   string            `json:"network"`
+	First     uint64            `json:"first"`
+	Height    uint64            `json:"height"`
+	Hash      string            `json:"hash"`
+	Blocks    uint64            `json:"blocks"`
+	Txs       uint64            `json:"txs"`
+	Transfers uint64            `json:"transfers"`
+	ByKind    map[string]uint64 `json:"by_kind"`
+	Skipped   uint64            `json:"skipped_logs"`
+}
+
+func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts storeInfoOptions) error {
+	if err := checkFormat(opts.Format, "table", "json"); err != nil {
+		return err
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	out := storeJSON{Schema: "hound.store/v1", Dir: st.Dir(), Bytes: st.Size(), Chains: []chainInfoJSON{}}
+	cs, err := st.Chains()
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		cp, _, err := st.Checkpoint(c)
+		if err != nil {
+			return err
+		}
+		net, err := st.Network(c)
+		if err != nil {
+			return err
+		}
+		counts, err := st.Counts(c)
+		if err != nil {
+			return err
+		}
+		ci := chainInfoJSON{Chain: string(c), Network: net, First: cp.First, Height: cp.Height, Hash: cp.Hash.Format(c),
+			Blocks: counts.Blocks, Txs: counts.Txs, Transfers: counts.Total(), ByKind: map[string]uint64{}, Skipped: counts.Skipped}
+		for _, k := range chains.Kinds {
+			ci.ByKind[k.String()] = counts.Transfers[k]
+		}
+		out.Chains = append(out.Chains, ci)
+	}
+	if opts.Format == "json" {
+		return writeJSON(w, out)
+	}
+	fmt.Fprintf(w, "store %s, %.1f MB on disk\n", out.Dir, float64(out.Bytes)/1e6)
+	if len(out.Chains) == 0 {
+		fmt.Fprintln(w, "no chains synced yet: run hound sync ethereum --rpc URL")
+		return nil
+	}
+	tw := newTable(w)
+	fmt.Fprintln(tw, "CHAIN\tNETWORK\tBLOCKS\tTXS\tTRANSFERS\tBY KIND")
+	for _, c := range out.Chains {
+		kinds := ""
+		for _, k := range chains.Kinds {
+			if n := c.ByKind[k.String()]; n > 0 {
+				kinds += fmt.Sprintf("%s %d  ", k, n)
+			}
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%d\t%d\t%s\n", c.Chain, c.Network, c.First, c.Height, c.Txs, c.Transfers, kinds)
+	}
+	return tw.Flush()
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/chains/ethereum"
+	"github.com/houndtrace/hound/store"
+)
+
+// defaultConfirmations is how far behind the node's head a sync stops by
+// default, per chain, so that shallow reorgs rarely reach the store (deeper
+// ones are detected and rolled back anyway).
+var defaultConfirmations = map[chains.Chain]uint64{
+	chains.Ethereum: 12,
+	chains.Bitcoin:  6,
+}
+
+type syncOptions struct {
+	RPC           string
+	From          string
+	To            string
+	Confirmations int64
+}
+
+func newSyncCommand(g *globalOptions) *cobra.Command {
+	var opts syncOptions
+	cmd := &cobra.Command{
+		Use:   "sync <chain> --rpc URL",
+		Short: "Index a chain's blocks from your node into the store",
+		Long: `Fetch blocks from a node's JSON-RPC and store every transfer they hold.
+
+Ethereum: top-level ETH value, gas fees (to the pseudo-address "fees", which pays the
+block's fee recipient its priority fee), internal ETH transfers from
+debug_traceBlockByNumber's callTracer (an archive node with the debug API is needed for
+them; without it the sync goes on and says once that internal transfers are missing),
+ERC-20 Transfer logs, WETH deposits and withdrawals, and beacon-chain withdrawals.
+
+Blocks are fetched --workers at a time and written in order; every batch of blocks is
+committed together with the checkpoint that covers it, so a crash or Ctrl-C loses
+nothing: the next sync resumes after the checkpoint. A reorg (a block whose parent hash
+does not match the stored chain) rolls the orphaned blocks back and goes on from the
+fork point.
+
+By default the sync stops --confirmations blocks behind the node's head (Ethereum: 12);
+--confirmations 0 syncs to the tip.`,
+		Example: `  hound sync ethereum --rpc http://127.0.0.1:8545 --from 14442800 --to 14442900
+  hound sync ethereum --rpc 127.0.0.1:8545            # resume after the checkpoint, up to head-12`,
+		Args: exactArgs(1, "one chain name (ethereum)"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runSync(cmd.Context(), cmd.OutOrStdout(), os.Stderr, g, opts, args[0])
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.RPC, "rpc", "", "the node's JSON-RPC URL (http://host:port; a bare host:port means http)")
+	f.StringVar(&opts.From, "from", "", "first block to index (default: after the checkpoint, or 0 on a first sync)")
+	f.StringVar(&opts.To, "to", "latest", "last block to index, or latest (the head minus --confirmations)")
+	f.Int64Var(&opts.Confirmations, "confirmations", -1, "blocks to stay behind the head (default per chain: ethereum 12)")
+	return cmd
+}
+
+// parseRange turns --from/--to/--confirmations into store options.
+func (o syncOptions) parseRange(c chains.Chain) (store.SyncOptions, error) {
+	var so store.SyncOptions
+	if o.From != "" {
+		n, err := strconv.ParseUint(o.From, 10, 64)
+		if err != nil {
+			return so, usagef("--from %q: want a block number", o.From)
+		}
+		so.From, so.FromSet = n, true
+	}
+	if o.To != "latest" && o.To != "" {
+		n, err := strconv.ParseUint(o.To, 10, 64)
+		if err != nil {
+			return so, usagef("--to %q: want a block number or latest", o.To)
+		}
+		so.To, so.ToSet = n, true
+	}
+	if so.FromSet && so.ToSet && so.From > so.To {
+		return so, usagef("--from %d is after --to %d", so.From, so.To)
+	}
+	so.Confirmations = defaultConfirmations[c]
+	if o.Confirmations >= 0 {
+		so.Confirmations = uint64(o.Confirmations)
+	}
+	return so, nil
+}
+
+func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, opts syncOptions, chainName string) error {
+	c, err := chains.ParseChain(chainName)
+	if err != nil {
+		return usageError{err}
+	}
+	if c != chains.Ethereum {
+		return usagef("sync %s: not built yet; hound syncs ethereum today", c)
+	}
+	if opts.RPC == "" {
+		return usagef("sync %s: --rpc URL is required (e.g. --rpc http://127.0.0.1:8545)", c)
+	}
+	so, err := opts.parseRange(c)
+	if err != nil {
+		return err
+	}
+	log, err := g.logger()
+	if err != nil {
+		return err
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	eopts := ethereum.DefaultOptions()
+	eopts.Logger = log
+	src, err := ethereum.Dial(ctx, opts.RPC, eopts)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	so.Workers, so.Logger = g.Workers, log
+	bar := newSyncBar(stderr, g.Quiet)
+	so.Progress = bar.update
+	began := time.Now()
+	res, err := st.Sync(ctx, src, so)
+	bar.finish()
+	if err != nil {
+		return err
+	}
+	return writeSyncSummary(stdout, c, res, time.Since(began))
+}
+
+func writeSyncSummary(w io.Writer, c chains.Chain, res store.SyncResult, took time.Duration) error {
+	if res.Blocks == 0 && res.Reorgs == 0 {
+		_, err := fmt.Fprintf(w, "%s: nothing to sync, the store is at block %d (target %d)\n", c, res.Height, res.Target)
+		return err
+	}
+	secs := took.Seconds()
+	fmt.Fprintf(w, "%s: synced blocks %d-%d: %d blocks, %d transfers in %.1fs (%.0f blocks/s, %.0f transfers/s)\n",
+		c, res.Start, res.Height, res.Blocks, res.Transfers, secs, float64(res.Blocks)/secs, float64(res.Transfers)/secs)
+	if res.Reorgs > 0 {
+		fmt.Fprintf(w, "%s: %d reorg(s): rolled back %d orphaned block(s)\n", c, res.Reorgs, res.RolledBack)
+	}
+	if res.Skipped > 0 {
+		fmt.Fprintf(w, "%s: %d malformed transfer log(s) skipped\n", c, res.Skipped)
+	}
+	if res.Untraced {
+		fmt.Fprintf(w, "%s: WARNING: the node has no debug API: internal transfers are missing\n", c)
+	}
+	return nil
+}
+
+// syncBar draws the progress bar on a terminal; elsewhere it stays silent.
+type syncBar struct {
+	bar   *progressbar.ProgressBar
+	w     io.Writer
+	quiet bool
+	began time.Time
+}
+
+func newSyncBar(w io.Writer, quiet bool) *syncBar {
+	f, ok := w.(*os.File)
+	return &syncBar{w: w, quiet: quiet || !ok || !term.IsTerminal(int(f.Fd())), began: time.Now()}
+}
+
+func (b *syncBar) update(p store.SyncProgress) {
+	if b.quiet {
+		return
+	}
+	if b.bar == nil {
+		b.bar = progressbar.NewOptions64(int64(p.Target-p.Start+1),
+			progressbar.OptionSetWriter(b.w),
+			progressbar.OptionSetItsString("blocks"),
+			progressbar.OptionShowIts(),
+			progressbar.OptionShowCount(),
+			progressbar.OptionSetPredictTime(true),
+			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionClearOnFinish())
+	}
+	rate := float64(p.Transfers) / time.Since(b.began).Seconds()
+	b.bar.Describe(fmt.Sprintf("block %d, %d transfers (%.0f/s)", p.Height, p.Transfers, rate))
+	b.bar.Set64(int64(p.Blocks))
+}
+
+func (b *syncBar) finish() {
+	if b.bar != nil {
+		b.bar.Finish()
+	}
+}
