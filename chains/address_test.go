@@ -21,7 +21,7 @@ func TestParseEVMAddress(t *testing.T) {
 		{in: "0X098B716B8AAF21512996DC57EB0615E2383E2F96", want: "0x098b716b8aaf21512996dc57eb0615e2383e2f96"},
 		// One letter's case flipped: a wrong checksum.
 		{in: "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD", bad: ErrBadChecksum},
-		{in: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae", bad: nil},   // 39 digits
+		{in: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beae", bad: nil},  // 39 digits
 		{in: "5aaeb6053f3e94c9b9a09f33669435e7ef1beaed00", bad: nil}, // no 0x
 		{in: "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeg", bad: nil}, // not hex
 		{in: "", bad: nil},

@@ -247,3 +247,28 @@ func (s *Store) Each(fn func(key, val []byte) error) error {
 		return scan(txn, nil, nil, fn)
 	})
 }
+
+// EachTransfer calls fn for every stored transfer of chain c in blocks
+// from..to, in chain order.
+func (s *Store) EachTransfer(c chains.Chain, from, to uint64, fn func(chains.Transfer) error) error {
+	prefix := chainKey(prefixTransfer, c)
+	err := s.db.View(func(txn *badger.Txn) error {
+		return scan(txn, blockKey(prefixTransfer, c, from), prefix, func(k, v []byte) error {
+			t, err := decodeTransfer(c, k, v)
+			if err != nil {
+				return err
+			}
+			if t.Pos.Block > to {
+				return errStop
+			}
+			return fn(t)
+		})
+	})
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
+// errStop ends a scan early without an error.
+var errStop = errors.New("stop")
