@@ -12,30 +12,19 @@ import (
 	"github.com/houndtrace/hound/store"
 )
 
-type addressOptions struct {
-	Format string
-}
-
 func newAddressCommand(g *globalOptions) *cobra.Command {
-	var opts addressOptions
-	cmd := &cobra.Command{
+	return newLookupCommand(g, runAddress, "one <chain>:<address>", &cobra.Command{
 		Use:   "address <chain>:<address>",
 		Short: "Show an address's stored transfers and balances",
 		Long: `Show every transfer into or out of an address that the store holds, in chain order,
 and the address's balance per asset derived from them: inflows minus outflows over the
-stored block range (the on-chain balance when the store starts at block 0).
+stored block range, which is the change of its on-chain balance over that range.
 
-Fees are transfers too (to the pseudo-address "fees"), so the derived ETH balance matches
-the node's eth_getBalance.`,
+Fees are transfers too (to the pseudo-address "fees"), so the derived ETH balance change
+matches the node's eth_getBalance to the wei. Genesis allocations are not transfers.`,
 		Example: `  hound address ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96
   hound address ethereum:0x098b716b8aaf21512996dc57eb0615e2383e2f96 --format json`,
-		Args: exactArgs(1, "one <chain>:<address>"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runAddress(cmd.Context(), cmd.OutOrStdout(), g, opts, args[0])
-		},
-	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	return cmd
+	})
 }
 
 // addressJSON is hound.address/v1.
@@ -61,7 +50,7 @@ type balanceJSON struct {
 	Display string `json:"display,omitempty"`
 }
 
-func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts addressOptions, arg string) error {
+func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
 	if err := checkFormat(opts.Format, "table", "json"); err != nil {
 		return err
 	}

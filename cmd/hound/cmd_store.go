@@ -10,16 +10,12 @@ import (
 	"github.com/houndtrace/hound/chains"
 )
 
-type storeInfoOptions struct {
-	Format string
-}
-
 func newStoreCommand(g *globalOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
 		Short: "Inspect the store",
 	}
-	var opts storeInfoOptions
+	var opts formatOptions
 	info := &cobra.Command{
 		Use:   "info",
 		Short: "Show the chains, heights, counts and size of the store",
@@ -54,7 +50,7 @@ type chainInfoJSON struct {
 	Skipped   uint64            `json:"skipped_logs"`
 }
 
-func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts storeInfoOptions) error {
+func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions) error {
 	if err := checkFormat(opts.Format, "table", "json"); err != nil {
 		return err
 	}

@@ -12,26 +12,15 @@ import (
 	"github.com/houndtrace/hound/store"
 )
 
-type txOptions struct {
-	Format string
-}
-
 func newTxCommand(g *globalOptions) *cobra.Command {
-	var opts txOptions
-	cmd := &cobra.Command{
+	return newLookupCommand(g, runTx, "one <chain>:<txid>", &cobra.Command{
 		Use:   "tx <chain>:<txid>",
 		Short: "Show one stored transaction's transfers",
 		Long: `Show one transaction from the store: its status and every transfer it made, in execution
 order: the fee first (gas is bought before execution), then top-level value, internal
 transfers from call traces and token transfers from logs.`,
 		Example: `  hound tx ethereum:0xc28fad5e8d5e0ce6a2eaf67b6687be5d58113e16be590824d6cfa1a94467d0b7`,
-		Args:    exactArgs(1, "one <chain>:<txid>"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return runTx(cmd.Context(), cmd.OutOrStdout(), g, opts, args[0])
-		},
-	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	return cmd
+	})
 }
 
 // txJSON is hound.tx/v1.
@@ -48,7 +37,7 @@ type txJSON struct {
 	Transfers []transferJSON `json:"transfers"`
 }
 
-func runTx(_ context.Context, w io.Writer, g *globalOptions, opts txOptions, arg string) error {
+func runTx(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
 	if err := checkFormat(opts.Format, "table", "json"); err != nil {
 		return err
 	}

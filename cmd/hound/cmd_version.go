@@ -46,9 +46,9 @@ func noArgs(_ *cobra.Command, args []string) error {
 
 // exactArgs wants n arguments, as a usage error otherwise.
 func exactArgs(n int, what string) cobra.PositionalArgs {
-	return func(_ *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
 		if len(args) != n {
-			return usagef("want %s, got %d argument(s)", what, len(args))
+			return usagef("%s: want %s, got %d argument(s); see hound %s --help", cmd.Name(), what, len(args), cmd.Name())
 		}
 		return nil
 	}

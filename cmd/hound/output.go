@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,9 +10,32 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
 )
+
+// formatOptions is the --format flag of commands that print a table or
+// JSON.
+type formatOptions struct {
+	Format string
+}
+
+// lookupFunc looks one subject up in the store and prints it.
+type lookupFunc func(ctx context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error
+
+// newLookupCommand completes cmd as a command that takes one argument (want
+// describes it) and a --format flag, and runs run.
+func newLookupCommand(g *globalOptions, run lookupFunc, want string, cmd *cobra.Command) *cobra.Command {
+	var opts formatOptions
+	cmd.Args = exactArgs(1, want)
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		return run(cmd.Context(), cmd.OutOrStdout(), g, opts, args[0])
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	return cmd
+}
 
 // checkFormat accepts the output formats a command offers.
 func checkFormat(format string, allowed ...string) error {

@@ -182,9 +182,9 @@ func (s *scenario) balance(k int) *big.Int {
 	return s.held[k]
 }
 
-// Token balances change only in later blocks (gas is estimated against the
-// last block), so spend only what was held before this block: pending
-// credits go to a fresh key's future balance.
+// mint creates tokens for a key. Token balances change only in later blocks
+// (gas is estimated against the last block), so a credit becomes spendable
+// after the next commit.
 func (s *scenario) mint() {
 	k, amt := s.key(), big.NewInt(1+s.rng.Int64N(1e9))
 	s.check(s.c.Transact(s.sender(), s.token, "Token", "mint", nil, s.c.Addr(k), amt))
@@ -192,30 +192,27 @@ func (s *scenario) mint() {
 	s.pending = append(s.pending, credit{k, amt})
 }
 
-func (s *scenario) transferToken() {
-	from, ok := s.senderWith(s.held)
-	if !ok {
-		s.mint()
-		return
-	}
-	bal := s.balance(from)
-	amt := new(big.Int).Div(bal, big.NewInt(3))
-	to := s.key()
-	s.check(s.c.Transact(from, s.token, "Token", "transfer", nil, s.c.Addr(to), amt))
-	s.want[chains.KindToken]++
-	bal.Sub(bal, amt)
-	s.pending = append(s.pending, credit{to, amt})
-}
+func (s *scenario) transferToken() { s.spendToken(3, true) }
 
-func (s *scenario) burn() {
+func (s *scenario) burn() { s.spendToken(4, false) }
+
+// spendToken has a key that holds tokens send a 1/div share of them to
+// another key, or burn it; with no such key it mints instead.
+func (s *scenario) spendToken(div int64, transfer bool) {
 	from, ok := s.senderWith(s.held)
 	if !ok {
 		s.mint()
 		return
 	}
 	bal := s.balance(from)
-	amt := new(big.Int).Div(bal, big.NewInt(4))
-	s.check(s.c.Transact(from, s.token, "Token", "burn", nil, amt))
+	amt := new(big.Int).Div(bal, big.NewInt(div))
+	if transfer {
+		to := s.key()
+		s.check(s.c.Transact(from, s.token, "Token", "transfer", nil, s.c.Addr(to), amt))
+		s.pending = append(s.pending, credit{to, amt})
+	} else {
+		s.check(s.c.Transact(from, s.token, "Token", "burn", nil, amt))
+	}
 	s.want[chains.KindToken]++
 	bal.Sub(bal, amt)
 }
