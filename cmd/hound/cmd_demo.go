@@ -10,9 +10,7 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
-	"github.com/houndtrace/hound/chains/ethereum"
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
-	"github.com/houndtrace/hound/store"
 )
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -68,22 +66,10 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, keepStore bool)
 	if err != nil {
 		return fmt.Errorf("demo: play the scenario: %w", err)
 	}
-	st, err := g.openStore()
-	if err != nil {
+	if err := runSync(ctx, w, os.Stderr, g, syncOptions{RPC: chain.URL(), To: "latest"}, "ethereum"); err != nil {
 		return err
 	}
-	src, err := ethereum.Dial(ctx, chain.URL(), ethereum.DefaultOptions())
-	if err != nil {
-		st.Close()
-		return err
-	}
-	res, err := st.Sync(ctx, src, store.SyncOptions{Workers: g.Workers})
-	src.Close()
-	st.Close()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "synced %d blocks, %d transfers into %s\n\n", res.Blocks, res.Transfers, g.Store)
+	fmt.Fprintln(w)
 	if err := runStoreInfo(ctx, w, g, formatOptions{Format: "table"}); err != nil {
 		return err
 	}
