@@ -38,6 +38,8 @@ type scenario struct {
 	// sends at most one per block: geth's pool can leave an account's
 	// second transaction queued behind the first until the next block.
 	sent map[int]bool
+	// lastSplit is the last Splitter.split sent, for `hound tx`.
+	lastSplit splitTx
 }
 
 type credit struct {
@@ -52,13 +54,14 @@ func newScenario(t testing.TB, c *ethtest.Chain, seed uint64) *scenario {
 		held: map[int]*big.Int{}, wethOf: map[int]*big.Int{}, sent: map[int]bool{}}
 }
 
-func (s *scenario) check(_ common.Hash, err error) {
+func (s *scenario) check(h common.Hash, err error) common.Hash {
 	s.t.Helper()
 	if err != nil {
 		s.t.Fatal(err)
 	}
 	s.txs++
 	s.want[chains.KindFee] += 2 // the fee, and the priority fee paid to the coinbase
+	return h
 }
 
 func (s *scenario) commit() {
@@ -240,9 +243,16 @@ func (s *scenario) splitETH() {
 		amounts = append(amounts, a)
 		total.Add(total, a)
 	}
-	s.check(s.c.Transact(s.sender(), s.split, "Splitter", "split", total, to, amounts))
+	s.lastSplit = splitTx{s.check(s.c.Transact(s.sender(), s.split, "Splitter", "split", total, to, amounts)), to, amounts}
 	s.want[chains.KindNative]++
 	s.want[chains.KindInternal] += n
+}
+
+// splitTx is a Splitter.split call: the tx and whom it paid how much.
+type splitTx struct {
+	hash    common.Hash
+	to      []common.Address
+	amounts []*big.Int
 }
 
 // tryForward sends value on inside a call that reverts while the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math/big"
@@ -263,6 +264,8 @@ func TestSyncEndToEnd(t *testing.T) {
 	if got := reconcile(t, ref, c, 1, head, tokens); got < 50 {
 		t.Errorf("reconciled %d addresses, want at least 50", got)
 	}
+	checkSplitTx(t, ref, s.lastSplit)
+	checkAddressJSON(t, ref, c, s.split, head)
 
 	// A range [a, b] synced in two parts equals the same range in one.
 	a, m := uint64(5), head/2
@@ -292,6 +295,23 @@ func TestSyncEndToEnd(t *testing.T) {
 	if interrupted == 0 {
 		t.Fatal("no sync was killed before it finished: slow the proxy down")
 	}
+	// Ctrl-C (SIGINT) stops a sync cleanly with exit code 130, and the
+	// next sync completes it.
+	stopped := filepath.Join(tmp, "stopped")
+	cmd := houndCmd(syncArgs(slow, stopped, 1, head, "--workers", "1")...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(700 * time.Millisecond)
+	cmd.Process.Signal(syscall.SIGINT)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != exitInterrupted || !strings.Contains(stderr.String(), "interrupted") {
+		t.Fatalf("SIGINT: exit %d, stderr %q; want %d", code, stderr.String(), exitInterrupted)
+	}
+	mustHound(t, syncArgs(c.URL(), stopped, 1, head)...)
+	sameKeys(t, "interrupted and resumed", storeKeys(t, stopped), storeKeys(t, ref))
 	mustHound(t, syncArgs(c.URL(), killed, 1, head)...)
 	sameKeys(t, "killed and resumed", storeKeys(t, killed), storeKeys(t, ref))
 
@@ -312,6 +332,55 @@ func TestSyncEndToEnd(t *testing.T) {
 		t.Fatalf("sync after the reorg said:\n%s", out)
 	}
 	reconcile(t, ref, c, 1, head+1, tokens)
+}
+
+// checkSplitTx checks `hound tx --format json` of a Splitter.split: the fee
+// and the priority fee, the top-level value into the splitter, then one
+// internal transfer per recipient, in order, to the wei.
+func checkSplitTx(t *testing.T, dir string, split splitTx) {
+	t.Helper()
+	var tx txJSON
+	out := mustHound(t, "tx", "ethereum:"+split.hash.Hex(), "--store", dir, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &tx); err != nil {
+		t.Fatal(err)
+	}
+	kinds := []string{"fee", "fee", "native"}
+	for range split.to {
+		kinds = append(kinds, "internal")
+	}
+	if tx.Schema != "hound.tx/v1" || tx.Status != "succeeded" || len(tx.Transfers) != len(kinds) {
+		t.Fatalf("hound tx: %s", out)
+	}
+	for i, tr := range tx.Transfers {
+		if tr.Kind != kinds[i] {
+			t.Errorf("transfer %d is %s, want %s", i, tr.Kind, kinds[i])
+		}
+	}
+	for i, to := range split.to {
+		tr := tx.Transfers[3+i]
+		if tr.To != strings.ToLower(to.Hex()) || tr.Amount != split.amounts[i].String() || tr.From != tx.To {
+			t.Errorf("internal transfer %d: %+v, want %s to %s", i, tr, split.amounts[i], to.Hex())
+		}
+	}
+}
+
+// checkAddressJSON checks `hound address --format json` against the node:
+// the derived ETH balance of a contract that started empty is its balance.
+func checkAddressJSON(t *testing.T, dir string, c *ethtest.Chain, a common.Address, head uint64) {
+	t.Helper()
+	var addr addressJSON
+	out := mustHound(t, "address", "ethereum:"+a.Hex(), "--store", dir, "--format", "json")
+	if err := json.Unmarshal([]byte(out), &addr); err != nil {
+		t.Fatal(err)
+	}
+	bal, err := c.Client().BalanceAt(t.Context(), a, new(big.Int).SetUint64(head))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if addr.Schema != "hound.address/v1" || len(addr.Balances) != 1 || addr.Balances[0].Asset != "native" ||
+		addr.Balances[0].Amount != bal.String() || len(addr.Transfers) == 0 {
+		t.Fatalf("hound address: balances %+v, want native %s", addr.Balances, bal)
+	}
 }
 
 func TestSyncBadInput(t *testing.T) {
