@@ -161,11 +161,19 @@ func (s *Store) empty(txn *badger.Txn) bool {
 	return !it.Valid()
 }
 
-// Size returns the bytes the store's files take on disk (LSM tree and value
-// log).
+// Size returns the bytes the store's files take on disk. (Badger's own
+// figure is refreshed only once a minute.)
 func (s *Store) Size() int64 {
-	lsm, vlog := s.db.Size()
-	return lsm + vlog
+	var n int64
+	filepath.WalkDir(s.dir, func(_ string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if info, err := d.Info(); err == nil {
+				n += allocated(info)
+			}
+		}
+		return nil
+	})
+	return n
 }
 
 // badgerLogger adapts slog to Badger's logger, keeping warnings and errors.

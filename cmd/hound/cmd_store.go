@@ -87,7 +87,7 @@ func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatO
 	if opts.Format == "json" {
 		return writeJSON(w, out)
 	}
-	fmt.Fprintf(w, "store %s, %.1f MB on disk\n", out.Dir, float64(out.Bytes)/1e6)
+	fmt.Fprintf(w, "store %s, %s on disk\n", out.Dir, byteSize(out.Bytes))
 	if len(out.Chains) == 0 {
 		fmt.Fprintln(w, "no chains synced yet: run hound sync ethereum --rpc URL")
 		return nil
@@ -104,4 +104,18 @@ func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatO
 		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%d\t%d\t%s\n", c.Chain, c.Network, c.First, c.Height, c.Txs, c.Transfers, kinds)
 	}
 	return tw.Flush()
+}
+
+// byteSize writes a size in bytes for people: 32.0 kB, 1.5 GB.
+func byteSize(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }

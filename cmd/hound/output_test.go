@@ -33,6 +33,14 @@ func TestFormatUnits(t *testing.T) {
 	}
 }
 
+func TestByteSize(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 32768: "32.8 kB", 1_500_000_000: "1.5 GB"} {
+		if got := byteSize(n); got != want {
+			t.Errorf("byteSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
+
 func TestExitCodes(t *testing.T) {
 	tests := []struct {
 		err  error

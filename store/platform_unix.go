@@ -27,3 +27,12 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+// allocated returns the bytes a file takes on disk: Badger preallocates its
+// files sparsely, so their length overstates what they use.
+func allocated(info os.FileInfo) int64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return st.Blocks * 512
+	}
+	return info.Size()
+}
