@@ -149,8 +149,9 @@ type Tx struct {
 	Status TxStatus
 }
 
-// Block is one block as an adapter delivers it: its identity, its
-// transactions and every transfer it holds, in chain order.
+// Block is one block as an adapter delivers it: its identity, and either
+// (account chains) its transactions and every transfer they made, or (UTXO
+// chains) its transactions with their inputs and outputs, in chain order.
 type Block struct {
 	Chain     Chain
 	Number    uint64
@@ -159,6 +160,7 @@ type Block struct {
 	Time      uint64
 	Txs       []Tx
 	Transfers []Transfer
+	UTXOTxs   []UTXOTx
 	// Skipped counts logs that looked like transfers but were malformed
 	// (wrong data length, an address topic with high bytes set) and were
 	// left out.
