@@ -67,10 +67,16 @@ const (
 	// KindUnwrap is wrapped tokens returned to the wrapper by a
 	// WETH-style Withdrawal event; a conversion.
 	KindUnwrap
+	// KindOutput is a UTXO transaction's output paying an address (To; From
+	// is empty: the payer is the transaction node).
+	KindOutput
+	// KindInput is a UTXO transaction's input spending an address's output
+	// (From; To is empty).
+	KindInput
 )
 
 // Kinds lists every kind in numeric order.
-var Kinds = []Kind{KindNative, KindInternal, KindToken, KindFee, KindWithdrawal, KindWrap, KindUnwrap}
+var Kinds = []Kind{KindNative, KindInternal, KindToken, KindFee, KindWithdrawal, KindWrap, KindUnwrap, KindOutput, KindInput}
 
 var kindNames = map[Kind]string{
 	KindNative:     "native",
@@ -80,6 +86,8 @@ var kindNames = map[Kind]string{
 	KindWithdrawal: "withdrawal",
 	KindWrap:       "wrap",
 	KindUnwrap:     "unwrap",
+	KindOutput:     "output",
+	KindInput:      "input",
 }
 
 // String returns the kind's name as written in JSON.

@@ -17,30 +17,46 @@ package store
 //	'V'                                  schema version: uint32
 //	'N' chain                            network the chain's data came from, e.g. "chainid:1" (set at the first sync)
 //	'C' chain                            checkpoint: first block (8) | last fully written block (8) | its hash (32)
+//	'G' chain first(8)                   detached segment (blocks stored without their ancestors):
+//	                                     first block (8) | last block (8) | its hash (32)
 //	'B' chain block(8)                   block: hash (32) | parent hash (32) | time (8) | flags (1: bit0 untraced) | skipped logs (4)
-//	'R' chain block(8) txindex(4)        transaction: hash (32) | status (1) | from (addr) | to (addr)
+//	'R' chain block(8) txindex(4)        account chains: transaction: hash (32) | status (1) | from (addr) | to (addr)
+//	                                     UTXO chains: transaction: txid (32) | version (4) | lock time (4) | vsize (4)
 //	'X' chain txhash(32)                 transaction by hash: block (8) | tx index (4)
-//	'T' chain pos(16)                    transfer: tx hash (32) | time (8) | kind (1) | from (addr) | to (addr) | asset (asset) | amount
+//	'O' chain txid(32) vout(4)           UTXO output: value in satoshi (8) | script kind (1) | address (addr) |
+//	                                     extra: uvarint length, then the P2PK key or the OP_RETURN payload
+//	'I' chain txid(32) vin(4)            UTXO input: spent txid (32) | spent vout (4) | flags (1: bit0 coinbase,
+//	                                     bit1 resolved) | value spent (8) | address spent from (addr)
+//	'P' chain txid(32) vout(4)           spent index: spending txid (32) | input index (4)
+//	'T' chain pos(16)                    account chains: transfer: tx hash (32) | time (8) | kind (1) | from (addr) | to (addr) | asset (asset) | amount
 //	'F' chain addr asset pos(16) dir(1)  flow of one node (address, asset); dir 'i' inflow, 'o' outflow:
 //	                                     counterparty (addr) | kind (1) | tx hash (32) | time (8) | amount
+//	                                     On UTXO chains an output is an inflow at ordinal 0x80000000|vout,
+//	                                     a resolved input an outflow at ordinal vin; the counterparty is
+//	                                     empty (the other side is the transaction node).
 //	'K' chain token(addr)                token: known (1) | decimals (1) | symbol (rest)
-//	'S' chain                            counters: blocks, txs, skipped logs, then one per transfer kind 1..n (8 each)
+//	'S' chain                            counters: blocks, txs, skipped logs, unresolved inputs, then one per
+//	                                     transfer kind 1..n (8 each)
 //
 // "amount" is the unsigned big-endian magnitude of a non-negative integer,
 // prefixed by its length in one byte (amounts up to 2^2040).
 //
-// A block's 'B', 'R', 'X', 'T' and 'F' keys, the counters and the checkpoint
+// A block's keys ('B', 'R', 'X', and 'T' or 'O', 'I', 'P', with 'F'), the counters and the checkpoint
 // that covers the block are written in one Badger transaction, so a crash
-// leaves either the whole block or none of it. Rolling back a block deletes
-// its keys found from its 'T' and 'R' ranges.
+// leaves either the whole block or none of it. Rolling back a block reloads
+// it from these keys and deletes exactly the keys committing it wrote.
 const (
 	prefixVersion    = 'V'
 	prefixNetwork    = 'N'
 	prefixCheckpoint = 'C'
+	prefixSegment    = 'G'
 	prefixBlock      = 'B'
 	prefixTx         = 'R'
 	prefixTxByHash   = 'X'
 	prefixTransfer   = 'T'
+	prefixOutput     = 'O'
+	prefixInput      = 'I'
+	prefixSpent      = 'P'
 	prefixFlow       = 'F'
 	prefixToken      = 'K'
 	prefixStats      = 'S'

@@ -179,13 +179,15 @@ func Balances(a chains.Address, ts []chains.Transfer) []Balance {
 	return out
 }
 
-// TxRecord is one stored transaction with its place and transfers.
+// TxRecord is one stored transaction with its place and, on account
+// chains, its transfers, or on UTXO chains its inputs and outputs.
 type TxRecord struct {
 	Chain     chains.Chain
 	Block     uint64
 	Time      uint64
 	Tx        chains.Tx
 	Transfers []chains.Transfer
+	UTXO      *chains.UTXOTx
 }
 
 // Tx returns the stored transaction with hash h, or an error wrapping
@@ -206,14 +208,19 @@ func (s *Store) Tx(c chains.Chain, h chains.Hash) (*TxRecord, error) {
 		if err != nil || !ok {
 			return fmt.Errorf("transaction %s: %w", h.Format(c), errCorrupt)
 		}
-		if rec.Tx, err = decodeTx(c, index, tv); err != nil {
-			return err
-		}
 		b, err := getBlock(txn, c, rec.Block)
 		if err != nil {
 			return err
 		}
 		rec.Time = b.Time
+		if !c.IsEVM() {
+			tx, err := loadUTXOTx(txn, c, index, tv)
+			rec.UTXO, rec.Tx = &tx, chains.Tx{Hash: tx.Hash, Index: index, Status: chains.TxSucceeded}
+			return err
+		}
+		if rec.Tx, err = decodeTx(c, index, tv); err != nil {
+			return err
+		}
 		prefix := binary.BigEndian.AppendUint32(blockKey(prefixTransfer, c, rec.Block), index)
 		return scan(txn, prefix, prefix, func(k, v []byte) error {
 			t, err := decodeTransfer(c, k, v)
@@ -272,3 +279,65 @@ func (s *Store) EachTransfer(c chains.Chain, from, to uint64, fn func(chains.Tra
 
 // errStop ends a scan early without an error.
 var errStop = errors.New("stop")
+
+// loadBlocks reads the stored blocks lo..hi of chain c back into the shape
+// they were committed in (UTXO inputs resolved as stored).
+func loadBlocks(txn *badger.Txn, c chains.Chain, lo, hi uint64) ([]*chains.Block, error) {
+	var out []*chains.Block
+	for n := lo; n <= hi; n++ {
+		b, err := loadBlock(txn, c, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, nil
+}
+
+// loadBlock reads one stored block. Scans run one after the other: a
+// read-write Badger transaction allows one iterator at a time.
+func loadBlock(txn *badger.Txn, c chains.Chain, n uint64) (*chains.Block, error) {
+	rec, err := getBlock(txn, c, n)
+	if err != nil {
+		return nil, err
+	}
+	b := &chains.Block{Chain: c, Number: n, Hash: rec.Hash, Parent: rec.Parent, Time: rec.Time, Untraced: rec.Untraced, Skipped: int(rec.Skipped)}
+	type txRec struct {
+		index uint32
+		val   []byte
+	}
+	var recs []txRec
+	prefix := blockKey(prefixTx, c, n)
+	err = scan(txn, prefix, prefix, func(k, v []byte) error {
+		recs = append(recs, txRec{binary.BigEndian.Uint32(k[len(prefix):]), v})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range recs {
+		if c.IsEVM() {
+			tx, err := decodeTx(c, r.index, r.val)
+			if err != nil {
+				return nil, err
+			}
+			b.Txs = append(b.Txs, tx)
+			continue
+		}
+		tx, err := loadUTXOTx(txn, c, r.index, r.val)
+		if err != nil {
+			return nil, err
+		}
+		b.UTXOTxs = append(b.UTXOTxs, tx)
+	}
+	if !c.IsEVM() {
+		return b, nil
+	}
+	prefix = blockKey(prefixTransfer, c, n)
+	err = scan(txn, prefix, prefix, func(k, v []byte) error {
+		t, err := decodeTransfer(c, k, v)
+		b.Transfers = append(b.Transfers, t)
+		return err
+	})
+	return b, err
+}

@@ -17,10 +17,12 @@ var ErrParentMismatch = errors.New("parent hash does not match the stored chain"
 
 // Counts are a chain's totals in the store.
 type Counts struct {
-	Blocks  uint64
-	Txs     uint64
-	Skipped uint64 // malformed logs left out
-	// Transfers counts transfers by kind (indexed by chains.Kind).
+	Blocks     uint64
+	Txs        uint64
+	Skipped    uint64 // malformed logs left out
+	Unresolved uint64 // UTXO inputs whose spent output the store does not hold
+	// Transfers counts transfers by kind (indexed by chains.Kind); for UTXO
+	// chains every output and every non-coinbase input.
 	Transfers [16]uint64
 }
 
@@ -33,13 +35,27 @@ func (c *Counts) Total() uint64 {
 	return n
 }
 
+// add counts a block in (sign 1) or out (sign -1). UTXO inputs must be
+// resolved first.
 func (c *Counts) add(b *chains.Block, sign int) {
 	d := func(v *uint64, n int) { *v = uint64(int64(*v) + int64(sign*n)) }
 	d(&c.Blocks, 1)
-	d(&c.Txs, len(b.Txs))
+	d(&c.Txs, len(b.Txs)+len(b.UTXOTxs))
 	d(&c.Skipped, b.Skipped)
 	for i := range b.Transfers {
 		d(&c.Transfers[b.Transfers[i].Kind%16], 1)
+	}
+	for i := range b.UTXOTxs {
+		tx := &b.UTXOTxs[i]
+		d(&c.Transfers[chains.KindOutput], len(tx.Outputs))
+		for _, in := range tx.Inputs {
+			if !in.Coinbase {
+				d(&c.Transfers[chains.KindInput], 1)
+			}
+			if !in.Coinbase && !in.Resolved {
+				d(&c.Unresolved, 1)
+			}
+		}
 	}
 }
 
@@ -47,6 +63,7 @@ func encodeCounts(c *Counts) []byte {
 	b := binary.BigEndian.AppendUint64(nil, c.Blocks)
 	b = binary.BigEndian.AppendUint64(b, c.Txs)
 	b = binary.BigEndian.AppendUint64(b, c.Skipped)
+	b = binary.BigEndian.AppendUint64(b, c.Unresolved)
 	for _, k := range chains.Kinds {
 		b = binary.BigEndian.AppendUint64(b, c.Transfers[k])
 	}
@@ -56,7 +73,7 @@ func encodeCounts(c *Counts) []byte {
 func decodeCounts(val []byte) (*Counts, error) {
 	c := &Counts{}
 	r := reader{b: val}
-	c.Blocks, c.Txs, c.Skipped = r.u64(), r.u64(), r.u64()
+	c.Blocks, c.Txs, c.Skipped, c.Unresolved = r.u64(), r.u64(), r.u64(), r.u64()
 	for k := 1; len(r.b) >= 8 && k < len(c.Transfers); k++ {
 		c.Transfers[k] = r.u64()
 	}
@@ -66,18 +83,26 @@ func decodeCounts(val []byte) (*Counts, error) {
 // op is one key to set (val non-nil) or delete.
 type op struct{ key, val []byte }
 
-// blockOps lists every key a block writes.
+// blockRecordOp is the 'B' key of a block.
+func blockRecordOp(b *chains.Block) op {
+	return op{blockKey(prefixBlock, b.Chain, b.Number), encodeBlock(&blockRecord{
+		Hash: b.Hash, Parent: b.Parent, Time: b.Time, Untraced: b.Untraced, Skipped: uint32(b.Skipped),
+	})}
+}
+
+// txByHashOp is the 'X' key of a transaction.
+func txByHashOp(c chains.Chain, h chains.Hash, n uint64, index uint32) op {
+	return op{txByHashKey(c, h), binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, n), index)}
+}
+
+// blockOps lists every key an account-chain block writes.
 func blockOps(b *chains.Block) []op {
 	c := b.Chain
 	ops := make([]op, 0, 2+2*len(b.Txs)+3*len(b.Transfers))
-	ops = append(ops, op{blockKey(prefixBlock, c, b.Number), encodeBlock(&blockRecord{
-		Hash: b.Hash, Parent: b.Parent, Time: b.Time, Untraced: b.Untraced, Skipped: uint32(b.Skipped),
-	})})
+	ops = append(ops, blockRecordOp(b))
 	for i := range b.Txs {
 		tx := &b.Txs[i]
-		ops = append(ops,
-			op{txKey(c, b.Number, tx.Index), encodeTx(c, tx)},
-			op{txByHashKey(c, tx.Hash), binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint64(nil, b.Number), tx.Index)})
+		ops = append(ops, op{txKey(c, b.Number, tx.Index), encodeTx(c, tx)}, txByHashOp(c, tx.Hash, b.Number, tx.Index))
 	}
 	for i := range b.Transfers {
 		t := &b.Transfers[i]
@@ -114,17 +139,37 @@ func (s *Store) Commit(c chains.Chain, blocks []*chains.Block, tokens []chains.T
 		}
 		first = cp.First
 	}
+	if err := s.checkRun(c, blocks); err != nil {
+		return err
+	}
+	return s.commit(c, chainKey(prefixCheckpoint, c), first, blocks, tokens)
+}
+
+// checkRun checks that blocks follow each other by number and parent hash,
+// and that none of their heights is already stored in a detached segment.
+func (s *Store) checkRun(c chains.Chain, blocks []*chains.Block) error {
 	for i := 1; i < len(blocks); i++ {
 		if blocks[i].Number != blocks[i-1].Number+1 || blocks[i].Parent != blocks[i-1].Hash {
 			return fmt.Errorf("commit block %d: %w", blocks[i].Number, ErrParentMismatch)
 		}
 	}
-	return s.commit(c, first, blocks, tokens)
+	segs, err := s.Segments(c)
+	if err != nil {
+		return err
+	}
+	lo, hi := blocks[0].Number, blocks[len(blocks)-1].Number
+	for _, g := range segs {
+		if lo <= g.Height && g.First <= hi {
+			return fmt.Errorf("%w: blocks %d-%d overlap the detached segment %d-%d the store holds", ErrRange, lo, hi, g.First, g.Height)
+		}
+	}
+	return nil
 }
 
 // commit writes blocks in one transaction, or, when they do not fit, in two
-// halves one after the other.
-func (s *Store) commit(c chains.Chain, first uint64, blocks []*chains.Block, tokens []chains.Token) error {
+// halves one after the other. The range record at rangeKey (the checkpoint,
+// or a detached segment) is moved to cover first..the last block.
+func (s *Store) commit(c chains.Chain, rangeKey []byte, first uint64, blocks []*chains.Block, tokens []chains.Token) error {
 	counts, err := s.Counts(c)
 	if err != nil {
 		return err
@@ -133,7 +178,11 @@ func (s *Store) commit(c chains.Chain, first uint64, blocks []*chains.Block, tok
 	txn := s.db.NewTransaction(true)
 	defer txn.Discard()
 	for _, b := range blocks {
-		for _, o := range blockOps(b) {
+		var ops []op
+		if ops, err = s.opsOf(txn, b); err != nil {
+			break
+		}
+		for _, o := range ops {
 			if err = txn.Set(o.key, o.val); err != nil {
 				break
 			}
@@ -147,7 +196,7 @@ func (s *Store) commit(c chains.Chain, first uint64, blocks []*chains.Block, tok
 	}
 	last := blocks[len(blocks)-1]
 	if err == nil {
-		err = txn.Set(chainKey(prefixCheckpoint, c), encodeCheckpoint(Checkpoint{First: first, Height: last.Number, Hash: last.Hash}))
+		err = txn.Set(rangeKey, encodeCheckpoint(Checkpoint{First: first, Height: last.Number, Hash: last.Hash}))
 	}
 	if err == nil {
 		err = txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
@@ -155,10 +204,10 @@ func (s *Store) commit(c chains.Chain, first uint64, blocks []*chains.Block, tok
 	if errors.Is(err, badger.ErrTxnTooBig) && len(blocks) > 1 {
 		txn.Discard()
 		half := len(blocks) / 2
-		if err := s.commit(c, first, blocks[:half], tokens); err != nil {
+		if err := s.commit(c, rangeKey, first, blocks[:half], tokens); err != nil {
 			return err
 		}
-		return s.commit(c, first, blocks[half:], nil)
+		return s.commit(c, rangeKey, first, blocks[half:], nil)
 	}
 	if err != nil {
 		return fmt.Errorf("commit block %d: %w", blocks[0].Number, err)
@@ -195,7 +244,9 @@ func (s *Store) Rollback(c chains.Chain, to uint64) error {
 	}
 }
 
-// dropBlocks deletes blocks lo..cp.Height in one transaction.
+// dropBlocks deletes blocks lo..cp.Height in one transaction: it reloads
+// each block as it was committed and deletes exactly the keys committing it
+// wrote.
 func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 	counts, err := s.Counts(c)
 	if err != nil {
@@ -203,67 +254,29 @@ func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 	}
 	next := *counts
 	err = s.db.Update(func(txn *badger.Txn) error {
-		var dels [][]byte
-		dropped := map[uint64]*chains.Block{}
-		blk := func(n uint64) *chains.Block {
-			if dropped[n] == nil {
-				dropped[n] = &chains.Block{Number: n}
-			}
-			return dropped[n]
-		}
-		err := scan(txn, blockKey(prefixTransfer, c, lo), chainKey(prefixTransfer, c), func(k, v []byte) error {
-			t, err := decodeTransfer(c, k, v)
-			if err != nil {
-				return err
-			}
-			b := blk(t.Pos.Block)
-			b.Transfers = append(b.Transfers, chains.Transfer{Kind: t.Kind})
-			dels = append(dels, k, flowKey(c, t.From, t.Asset, t.Pos, dirOut), flowKey(c, t.To, t.Asset, t.Pos, dirIn))
-			return nil
-		})
-		if err == nil {
-			err = scan(txn, blockKey(prefixTx, c, lo), chainKey(prefixTx, c), func(k, v []byte) error {
-				n := binary.BigEndian.Uint64(k[2:10])
-				tx, err := decodeTx(c, binary.BigEndian.Uint32(k[10:]), v)
-				b := blk(n)
-				b.Txs = append(b.Txs, tx)
-				dels = append(dels, k, txByHashKey(c, tx.Hash))
-				return err
-			})
-		}
-		if err == nil {
-			err = scan(txn, blockKey(prefixBlock, c, lo), chainKey(prefixBlock, c), func(k, v []byte) error {
-				rec, err := decodeBlock(v)
-				blk(binary.BigEndian.Uint64(k[2:])).Skipped = int(rec.Skipped)
-				dels = append(dels, k)
-				return err
-			})
-		}
+		blocks, err := loadBlocks(txn, c, lo, cp.Height)
 		if err != nil {
 			return err
 		}
-		for _, k := range dels {
-			if err := txn.Delete(k); err != nil {
-				return err
+		for _, b := range blocks {
+			for _, o := range committedOps(b) {
+				if err := txn.Delete(o.key); err != nil {
+					return err
+				}
 			}
-		}
-		for _, b := range dropped {
 			next.add(b, -1)
 		}
+		if err := txn.Set(chainKey(prefixStats, c), encodeCounts(&next)); err != nil {
+			return err
+		}
 		if lo <= cp.First {
-			if err := txn.Delete(chainKey(prefixCheckpoint, c)); err != nil {
-				return err
-			}
-			return txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
+			return txn.Delete(chainKey(prefixCheckpoint, c))
 		}
 		below, err := getBlock(txn, c, lo-1)
 		if err != nil {
 			return err
 		}
-		if err := txn.Set(chainKey(prefixCheckpoint, c), encodeCheckpoint(Checkpoint{First: cp.First, Height: lo - 1, Hash: below.Hash})); err != nil {
-			return err
-		}
-		return txn.Set(chainKey(prefixStats, c), encodeCounts(&next))
+		return txn.Set(chainKey(prefixCheckpoint, c), encodeCheckpoint(Checkpoint{First: cp.First, Height: lo - 1, Hash: below.Hash}))
 	})
 	if err == nil {
 		s.mu.Lock()
@@ -271,6 +284,27 @@ func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 		s.mu.Unlock()
 	}
 	return err
+}
+
+// opsOf lists the keys committing b writes, resolving a UTXO block's inputs
+// first (from txn, which sees the outputs of blocks written before it in the
+// same transaction).
+func (s *Store) opsOf(txn *badger.Txn, b *chains.Block) ([]op, error) {
+	if b.Chain.IsEVM() {
+		return blockOps(b), nil
+	}
+	if err := resolveInputs(txn, b); err != nil {
+		return nil, err
+	}
+	return utxoOps(b), nil
+}
+
+// committedOps lists the keys a committed block wrote.
+func committedOps(b *chains.Block) []op {
+	if b.Chain.IsEVM() {
+		return blockOps(b)
+	}
+	return utxoOps(b)
 }
 
 // SetNetwork records the network a chain's data comes from, at its first
