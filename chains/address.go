@@ -41,10 +41,7 @@ func ParseAddress(c Chain, s string) (Address, error) {
 		return parseEVMAddress(s)
 	}
 	if c == Bitcoin {
-		if s == "" || len(s) > 100 || strings.ContainsAny(s, " \t:/") {
-			return "", fmt.Errorf("address %q: not a bitcoin address", s)
-		}
-		return Address(s), nil
+		return parseBitcoinAddress(s)
 	}
 	return "", fmt.Errorf("address %q: unknown chain %q", s, c)
 }
@@ -100,4 +97,28 @@ func (a Address) Checksummed() string {
 // EVMAddress returns the canonical form of a 20-byte EVM address.
 func EVMAddress(b [20]byte) Address {
 	return Address("0x" + hex.EncodeToString(b[:]))
+}
+
+// parseBitcoinAddress accepts a base58 or bech32 address string, or the
+// "script:<sha256 hex>" key of a script without an address. Checksums are
+// checked where the network is known (the labels package).
+func parseBitcoinAddress(s string) (Address, error) {
+	if body, ok := strings.CutPrefix(s, "script:"); ok {
+		if _, err := hex.DecodeString(body); err != nil || len(body) != 64 {
+			return "", fmt.Errorf("address %q: want script: followed by 64 hex digits", s)
+		}
+		return Address(strings.ToLower(s)), nil
+	}
+	if len(s) < 14 || len(s) > 90 {
+		return "", fmt.Errorf("address %q: not a bitcoin address (wrong length)", s)
+	}
+	for _, r := range s {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return "", fmt.Errorf("address %q: not a bitcoin address (character %q)", s, r)
+		}
+	}
+	if lower := strings.ToLower(s); strings.HasPrefix(lower, "bc1") || strings.HasPrefix(lower, "tb1") || strings.HasPrefix(lower, "bcrt1") {
+		return Address(lower), nil // bech32 is case-insensitive; its canonical form is lowercase
+	}
+	return Address(s), nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -36,6 +37,14 @@ type addressJSON struct {
 	Balances  []balanceJSON  `json:"balances"`
 	Transfers []transferJSON `json:"transfers"`
 	Labels    []any          `json:"labels"`
+	// Unspent lists a UTXO address's unspent outputs.
+	Unspent []unspentJSON `json:"unspent,omitempty"`
+}
+
+type unspentJSON struct {
+	Outpoint string `json:"outpoint"`
+	Block    uint64 `json:"block"`
+	Amount   string `json:"amount"`
 }
 
 type rangeJSON struct {
@@ -88,6 +97,15 @@ func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOpt
 	for i := range ts {
 		out.Transfers = append(out.Transfers, names.transferJSON(&ts[i]))
 	}
+	if !sub.Chain.IsEVM() {
+		unspent, err := st.Unspent(sub.Chain, sub.Address)
+		if err != nil {
+			return err
+		}
+		for _, u := range unspent {
+			out.Unspent = append(out.Unspent, unspentJSON{Outpoint: u.Outpoint.String(), Block: u.Block, Amount: strconv.FormatUint(u.Value, 10)})
+		}
+	}
 	if opts.Format == "json" {
 		return writeJSON(w, out)
 	}
@@ -116,6 +134,9 @@ func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.
 		}
 		if t.From == t.To {
 			dir = "self"
+		}
+		if other == "" {
+			other = "-" // a UTXO flow: the other side is the transaction
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", posString(t.Pos), txCell(t), t.Kind, dir, other, names.display(t.Asset, t.Amount))
 	}

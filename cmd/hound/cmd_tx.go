@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -31,10 +34,34 @@ type txJSON struct {
 	Block     uint64         `json:"block"`
 	Index     uint32         `json:"index"`
 	Time      string         `json:"time"`
-	From      string         `json:"from"`
-	To        string         `json:"to"`
+	From      string         `json:"from,omitempty"`
+	To        string         `json:"to,omitempty"`
 	Status    string         `json:"status"`
 	Transfers []transferJSON `json:"transfers"`
+	// UTXO chains: the transaction's inputs and outputs, in order.
+	Fee     string       `json:"fee,omitempty"`
+	Inputs  []inputJSON  `json:"inputs,omitempty"`
+	Outputs []outputJSON `json:"outputs,omitempty"`
+}
+
+type inputJSON struct {
+	Spends   string `json:"spends,omitempty"` // <txid>:<vout>
+	Coinbase bool   `json:"coinbase,omitempty"`
+	Resolved bool   `json:"resolved"`
+	Address  string `json:"address,omitempty"`
+	Amount   string `json:"amount,omitempty"`
+}
+
+type outputJSON struct {
+	Index   uint32 `json:"index"`
+	Address string `json:"address,omitempty"`
+	Script  string `json:"script"`
+	Amount  string `json:"amount"`
+	Display string `json:"display"`
+	PubKey  string `json:"pubkey,omitempty"`
+	Data    string `json:"data,omitempty"`     // OP_RETURN payload, hex
+	Memo    string `json:"memo,omitempty"`     // the payload as text, when it is printable
+	SpentBy string `json:"spent_by,omitempty"` // <txid>:<vin>
 }
 
 func runTx(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
@@ -64,6 +91,15 @@ func runTx(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions,
 	for i := range rec.Transfers {
 		out.Transfers = append(out.Transfers, names.transferJSON(&rec.Transfers[i]))
 	}
+	if rec.UTXO != nil {
+		if err := fillUTXO(st, &out, rec); err != nil {
+			return err
+		}
+		if opts.Format == "json" {
+			return writeJSON(w, out)
+		}
+		return utxoTable(w, &out)
+	}
 	if opts.Format == "json" {
 		return writeJSON(w, out)
 	}
@@ -85,4 +121,85 @@ func statusName(s chains.TxStatus) string {
 		return "failed"
 	}
 	return "unknown"
+}
+
+// fillUTXO adds a UTXO transaction's inputs and outputs, and where each
+// output went.
+func fillUTXO(st *store.Store, out *txJSON, rec *store.TxRecord) error {
+	tx := rec.UTXO
+	if fee, ok := tx.Fee(); ok {
+		out.Fee = strconv.FormatUint(fee, 10)
+	}
+	for _, in := range tx.Inputs {
+		ij := inputJSON{Coinbase: in.Coinbase, Resolved: in.Resolved || in.Coinbase}
+		if !in.Coinbase {
+			ij.Spends = in.Prev.String()
+		}
+		if in.Resolved {
+			ij.Address, ij.Amount = string(in.Address), strconv.FormatUint(in.Value, 10)
+		}
+		out.Inputs = append(out.Inputs, ij)
+	}
+	for i, o := range tx.Outputs {
+		oj := outputJSON{Index: uint32(i), Address: string(o.Address), Script: o.Kind.String(),
+			Amount: strconv.FormatUint(o.Value, 10), Display: formatUnits(new(big.Int).SetUint64(o.Value), 8),
+			PubKey: hex.EncodeToString(o.PubKey), Data: hex.EncodeToString(o.Data), Memo: printable(o.Data)}
+		by, spent, err := st.SpentBy(rec.Chain, chains.Outpoint{Tx: tx.Hash, Index: uint32(i)})
+		if err != nil {
+			return err
+		}
+		if spent {
+			oj.SpentBy = by.String()
+		}
+		out.Outputs = append(out.Outputs, oj)
+	}
+	return nil
+}
+
+// printable returns b as text when every byte is printable ASCII (a
+// THORChain memo), else "".
+func printable(b []byte) string {
+	for _, c := range b {
+		if c < 0x20 || c > 0x7e {
+			return ""
+		}
+	}
+	return string(b)
+}
+
+func utxoTable(w io.Writer, out *txJSON) error {
+	fee := "unknown (inputs unresolved)"
+	if out.Fee != "" {
+		fee = out.Fee + " sat"
+	}
+	fmt.Fprintf(w, "%s %s\nblock %d, index %d, %s, fee %s\n\n", out.Chain, out.Tx, out.Block, out.Index, out.Time, fee)
+	tw := newTable(w)
+	fmt.Fprintln(tw, "INPUT\tSPENDS\tADDRESS\tAMOUNT")
+	for i, in := range out.Inputs {
+		switch {
+		case in.Coinbase:
+			fmt.Fprintf(tw, "%d\tcoinbase (new coins)\t\t\n", i)
+		case !in.Resolved:
+			fmt.Fprintf(tw, "%d\t%s\t(unresolved: the store lacks the spent output's block)\t\n", i, in.Spends)
+		default:
+			v, _ := new(big.Int).SetString(in.Amount, 10)
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s BTC\n", i, in.Spends, in.Address, formatUnits(v, 8))
+		}
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "OUTPUT\tADDRESS\tSCRIPT\tAMOUNT\tSPENT BY")
+	for _, o := range out.Outputs {
+		addr := o.Address
+		if o.Memo != "" {
+			addr = fmt.Sprintf("memo %q", o.Memo)
+		} else if o.Data != "" {
+			addr = "data " + o.Data
+		}
+		spent := o.SpentBy
+		if spent == "" {
+			spent = "unspent"
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s BTC\t%s\n", o.Index, addr, o.Script, o.Display, spent)
+	}
+	return tw.Flush()
 }
