@@ -231,15 +231,15 @@ func (s *Store) Tx(c chains.Chain, h chains.Hash) (*TxRecord, error) {
 	return rec, err
 }
 
-// Chains lists the chains the store holds data of.
+// Chains lists the chains the store holds blocks of.
 func (s *Store) Chains() ([]chains.Chain, error) {
 	var out []chains.Chain
 	for _, c := range chains.Known {
-		_, ok, err := s.Checkpoint(c)
+		counts, err := s.Counts(c)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if counts.Blocks > 0 {
 			out = append(out, c)
 		}
 	}

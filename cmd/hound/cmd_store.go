@@ -48,6 +48,10 @@ type chainInfoJSON struct {
 	Transfers uint64            `json:"transfers"`
 	ByKind    map[string]uint64 `json:"by_kind"`
 	Skipped   uint64            `json:"skipped_logs"`
+	// Unresolved counts UTXO inputs whose spent output the store lacks.
+	Unresolved uint64 `json:"unresolved_inputs"`
+	// Detached lists block ranges stored without their ancestors.
+	Detached []rangeJSON `json:"detached,omitempty"`
 }
 
 func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions) error {
@@ -78,7 +82,15 @@ func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatO
 			return err
 		}
 		ci := chainInfoJSON{Chain: string(c), Network: net, First: cp.First, Height: cp.Height, Hash: cp.Hash.Format(c),
-			Blocks: counts.Blocks, Txs: counts.Txs, Transfers: counts.Total(), ByKind: map[string]uint64{}, Skipped: counts.Skipped}
+			Blocks: counts.Blocks, Txs: counts.Txs, Transfers: counts.Total(), ByKind: map[string]uint64{}, Skipped: counts.Skipped,
+			Unresolved: counts.Unresolved}
+		segs, err := st.Segments(c)
+		if err != nil {
+			return err
+		}
+		for _, g := range segs {
+			ci.Detached = append(ci.Detached, rangeJSON{From: g.First, To: g.Height})
+		}
 		for _, k := range chains.Kinds {
 			ci.ByKind[k.String()] = counts.Transfers[k]
 		}
@@ -103,7 +115,18 @@ func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatO
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%d-%d\t%d\t%d\t%s\n", c.Chain, c.Network, c.First, c.Height, c.Txs, c.Transfers, kinds)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, c := range out.Chains {
+		for _, d := range c.Detached {
+			fmt.Fprintf(w, "%s: blocks %d-%d are stored without their ancestors (a detached range)\n", c.Chain, d.From, d.To)
+		}
+		if c.Unresolved > 0 {
+			fmt.Fprintf(w, "%s: %d inputs spend outputs of blocks the store does not hold: their amounts and addresses are unknown\n", c.Chain, c.Unresolved)
+		}
+	}
+	return nil
 }
 
 // byteSize writes a size in bytes for people: 32.0 kB, 1.5 GB.
