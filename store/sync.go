@@ -44,7 +44,8 @@ type SyncProgress struct {
 	Start, Target uint64 // the range being synced
 	Height        uint64 // last block written
 	Blocks        uint64 // blocks written by this sync
-	Transfers     uint64 // transfers written by this sync
+	Txs           uint64 // transactions written by this sync
+	Transfers     uint64 // transfers written by this sync (account chains)
 }
 
 // SyncResult sums up a finished (or interrupted) sync.
@@ -69,7 +70,7 @@ func (e reorgError) Error() string { return fmt.Sprintf("reorg at block %d", e.H
 // ctx.Err() with the store consistent.
 func (s *Store) Sync(ctx context.Context, src chains.BlockSource, opts SyncOptions) (SyncResult, error) {
 	var res SyncResult
-	if err := s.checkNetwork(ctx, src); err != nil {
+	if err := s.CheckNetwork(ctx, src); err != nil {
 		return res, err
 	}
 	start, err := s.syncStart(ctx, src, opts, &res)
@@ -111,7 +112,10 @@ func (s *Store) Sync(ctx context.Context, src chains.BlockSource, opts SyncOptio
 	return res, nil
 }
 
-func (s *Store) checkNetwork(ctx context.Context, src chains.BlockSource) error {
+// CheckNetwork records the network src serves at a chain's first sync, and
+// refuses a source of another network than the one recorded, with
+// ErrNetworkMismatch.
+func (s *Store) CheckNetwork(ctx context.Context, src chains.BlockSource) error {
 	net, err := src.Network(ctx)
 	if err != nil {
 		return fmt.Errorf("read the node's network: %w", err)
@@ -358,6 +362,7 @@ func (w *batchWriter) flush() error {
 	}
 	for _, b := range w.blocks {
 		w.res.Blocks++
+		w.res.Txs += uint64(len(b.Txs) + len(b.UTXOTxs))
 		w.res.Transfers += uint64(len(b.Transfers))
 		w.res.Skipped += uint64(b.Skipped)
 		w.res.Untraced = w.res.Untraced || b.Untraced

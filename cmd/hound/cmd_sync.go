@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
@@ -13,6 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/chains/bitcoin"
 	"github.com/houndtrace/hound/chains/ethereum"
 	"github.com/houndtrace/hound/store"
 )
@@ -30,12 +33,18 @@ type syncOptions struct {
 	From          string
 	To            string
 	Confirmations int64
+	// Bitcoin only.
+	Blocks    []string
+	Network   string
+	RPCUser   string
+	RPCPass   string
+	RPCCookie string
 }
 
 func newSyncCommand(g *globalOptions) *cobra.Command {
 	var opts syncOptions
 	cmd := &cobra.Command{
-		Use:   "sync <chain> --rpc URL",
+		Use:   "sync <chain> --rpc URL | sync bitcoin --blocks FILE...",
 		Short: "Index a chain's blocks from your node into the store",
 		Long: `Fetch blocks from a node's JSON-RPC and store every transfer they hold.
 
@@ -51,11 +60,21 @@ nothing: the next sync resumes after the checkpoint. A reorg (a block whose pare
 does not match the stored chain) rolls the orphaned blocks back and goes on from the
 fork point.
 
-By default the sync stops --confirmations blocks behind the node's head (Ethereum: 12);
---confirmations 0 syncs to the tip.`,
+Bitcoin: every transaction with its inputs, each resolved to the value and address of the
+output it spends, and its outputs with their addresses (P2PK shown as its P2PKH address,
+scripts without an address keyed as script:<sha256>, OP_RETURN payloads kept), over the
+RPC calls btcd and Bitcoin Core share. --blocks reads block files instead of a node:
+Bitcoin Core's blk*.dat framing or raw single blocks, bzip2-compressed or not, ordered by
+their parent links; blocks whose ancestors are missing are stored as a detached range
+whose inputs stay unresolved.
+
+By default the sync stops --confirmations blocks behind the node's head (Ethereum: 12,
+Bitcoin: 6); --confirmations 0 syncs to the tip.`,
 		Example: `  hound sync ethereum --rpc http://127.0.0.1:8545 --from 14442800 --to 14442900
-  hound sync ethereum --rpc 127.0.0.1:8545            # resume after the checkpoint, up to head-12`,
-		Args: exactArgs(1, "one chain name (ethereum)"),
+  hound sync ethereum --rpc 127.0.0.1:8545            # resume after the checkpoint, up to head-12
+  hound sync bitcoin --rpc 127.0.0.1:8332 --rpccookie ~/.bitcoin/.cookie
+  hound sync bitcoin --blocks blk00000.dat blk00001.dat`,
+		Args: exactArgs(1, "one chain name (ethereum or bitcoin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runSync(cmd.Context(), cmd.OutOrStdout(), os.Stderr, g, opts, args[0])
 		},
@@ -64,7 +83,12 @@ By default the sync stops --confirmations blocks behind the node's head (Ethereu
 	f.StringVar(&opts.RPC, "rpc", "", "the node's JSON-RPC URL (http://host:port; a bare host:port means http)")
 	f.StringVar(&opts.From, "from", "", "first block to index (default: after the checkpoint, or 0 on a first sync)")
 	f.StringVar(&opts.To, "to", "latest", "last block to index, or latest (the head minus --confirmations)")
-	f.Int64Var(&opts.Confirmations, "confirmations", -1, "blocks to stay behind the head (default per chain: ethereum 12)")
+	f.Int64Var(&opts.Confirmations, "confirmations", -1, "blocks to stay behind the head (default per chain: ethereum 12, bitcoin 6)")
+	f.StringSliceVar(&opts.Blocks, "blocks", nil, "bitcoin: read blocks from files (blk*.dat framing or raw blocks, bz2 accepted) instead of a node")
+	f.StringVar(&opts.Network, "network", "", "bitcoin: mainnet, testnet, testnet4, signet, regtest or simnet (default: the store's, else mainnet)")
+	f.StringVar(&opts.RPCUser, "rpcuser", "", "bitcoin: RPC user name")
+	f.StringVar(&opts.RPCPass, "rpcpass", "", "bitcoin: RPC password (or use --rpccookie)")
+	f.StringVar(&opts.RPCCookie, "rpccookie", "", "bitcoin: Bitcoin Core's .cookie file, read when --rpcpass is empty")
 	return cmd
 }
 
@@ -100,11 +124,8 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, op
 	if err != nil {
 		return usageError{err}
 	}
-	if c != chains.Ethereum {
-		return usagef("sync %s: not built yet; hound syncs ethereum today", c)
-	}
-	if opts.RPC == "" {
-		return usagef("sync %s: --rpc URL is required (e.g. --rpc http://127.0.0.1:8545)", c)
+	if err := opts.check(c); err != nil {
+		return err
 	}
 	so, err := opts.parseRange(c)
 	if err != nil {
@@ -119,14 +140,89 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, op
 		return err
 	}
 	defer st.Close()
-	eopts := ethereum.DefaultOptions()
-	eopts.Logger = log
-	src, err := ethereum.Dial(ctx, opts.RPC, eopts)
+	so.Workers, so.Logger = g.Workers, log
+	if len(opts.Blocks) > 0 {
+		net, err := opts.bitcoinNetwork(st)
+		if err != nil {
+			return err
+		}
+		return syncBlockFiles(ctx, stdout, stderr, g, st, net, opts.Blocks, so)
+	}
+	src, err := opts.dial(ctx, c, st, log)
 	if err != nil {
 		return err
 	}
 	defer src.Close()
-	so.Workers, so.Logger = g.Workers, log
+	return syncSource(ctx, stdout, stderr, g, st, src, so)
+}
+
+// check refuses flag combinations that cannot work, before anything runs.
+func (o syncOptions) check(c chains.Chain) error {
+	switch {
+	case len(o.Blocks) > 0 && c != chains.Bitcoin:
+		return usagef("sync %s: --blocks reads Bitcoin block files only", c)
+	case len(o.Blocks) > 0 && o.RPC != "":
+		return usagef("sync %s: give --rpc or --blocks, not both", c)
+	case len(o.Blocks) == 0 && o.RPC == "":
+		return usagef("sync %s: --rpc URL is required (e.g. --rpc http://127.0.0.1:%d)", c, map[chains.Chain]int{chains.Ethereum: 8545, chains.Bitcoin: 8332}[c])
+	case c != chains.Bitcoin && (o.Network != "" || o.RPCUser != "" || o.RPCPass != "" || o.RPCCookie != ""):
+		return usagef("sync %s: --network, --rpcuser, --rpcpass and --rpccookie are for bitcoin; an EVM node's chain id names its network", c)
+	}
+	return nil
+}
+
+// closingSource is a block source with a connection to close.
+type closingSource interface {
+	chains.BlockSource
+	Close()
+}
+
+// dial connects to the node --rpc names.
+func (o syncOptions) dial(ctx context.Context, c chains.Chain, st *store.Store, log *slog.Logger) (closingSource, error) {
+	if c == chains.Ethereum {
+		eopts := ethereum.DefaultOptions()
+		eopts.Logger = log
+		return ethereum.Dial(ctx, o.RPC, eopts)
+	}
+	net, err := o.bitcoinNetwork(st)
+	if err != nil {
+		return nil, err
+	}
+	src, err := bitcoin.Dial(ctx, bitcoin.Config{URL: o.RPC, User: o.RPCUser, Pass: o.RPCPass, CookieFile: o.RPCCookie, Network: net, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	return nopCloser{src}, nil
+}
+
+// nopCloser gives a source without a connection to close a Close method.
+type nopCloser struct{ chains.BlockSource }
+
+func (nopCloser) Close() {}
+
+// bitcoinNetwork is --network, else the network the store's Bitcoin data is
+// from, else mainnet.
+func (o syncOptions) bitcoinNetwork(st *store.Store) (*bitcoin.Network, error) {
+	name := o.Network
+	if name == "" {
+		stored, err := st.Network(chains.Bitcoin)
+		if err != nil {
+			return nil, err
+		}
+		name = strings.TrimPrefix(stored, string(chains.Bitcoin)+":")
+	}
+	if name == "" {
+		name = "mainnet"
+	}
+	net, err := bitcoin.ParseNetwork(name)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--network: %w", err)}
+	}
+	return net, nil
+}
+
+// syncSource runs a sync from src with a progress bar and a summary.
+func syncSource(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, st *store.Store, src chains.BlockSource, so store.SyncOptions) error {
 	bar := newSyncBar(stderr, g.Quiet)
 	so.Progress = bar.update
 	began := time.Now()
@@ -135,7 +231,7 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, op
 	if err != nil {
 		return err
 	}
-	return writeSyncSummary(stdout, c, res, time.Since(began))
+	return writeSyncSummary(stdout, src.Chain(), res, time.Since(began))
 }
 
 func writeSyncSummary(w io.Writer, c chains.Chain, res store.SyncResult, took time.Duration) error {
@@ -144,8 +240,8 @@ func writeSyncSummary(w io.Writer, c chains.Chain, res store.SyncResult, took ti
 		return err
 	}
 	secs := took.Seconds()
-	fmt.Fprintf(w, "%s: synced blocks %d-%d: %d blocks, %d transfers in %.1fs (%.0f blocks/s, %.0f transfers/s)\n",
-		c, res.Start, res.Height, res.Blocks, res.Transfers, secs, float64(res.Blocks)/secs, float64(res.Transfers)/secs)
+	fmt.Fprintf(w, "%s: synced blocks %d-%d: %d blocks, %d transactions, %d transfers in %.1fs (%.0f blocks/s, %.0f transactions/s)\n",
+		c, res.Start, res.Height, res.Blocks, res.Txs, res.Transfers, secs, float64(res.Blocks)/secs, float64(res.Txs)/secs)
 	if res.Reorgs > 0 {
 		fmt.Fprintf(w, "%s: %d reorg(s): rolled back %d orphaned block(s)\n", c, res.Reorgs, res.RolledBack)
 	}
