@@ -15,6 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/houndtrace/hound/chains/bitcoin"
 	"github.com/houndtrace/hound/store"
 )
 
@@ -47,6 +48,7 @@ func usagef(format string, a ...any) error { return usageError{fmt.Errorf(format
 // exitCode maps an error to the documented exit codes.
 func exitCode(err error) int {
 	var u usageError
+	var auth *bitcoin.AuthError
 	switch {
 	case err == nil:
 		return exitOK
@@ -54,7 +56,7 @@ func exitCode(err error) int {
 		return exitStoreInUse
 	case errors.Is(err, context.Canceled):
 		return exitInterrupted
-	case errors.As(err, &u), errors.Is(err, store.ErrRange), errors.Is(err, store.ErrNetworkMismatch),
+	case errors.As(err, &u), errors.As(err, &auth), errors.Is(err, store.ErrRange), errors.Is(err, store.ErrNetworkMismatch),
 		strings.HasPrefix(err.Error(), "unknown command"), strings.HasPrefix(err.Error(), "unknown flag"):
 		return exitUsage
 	}
