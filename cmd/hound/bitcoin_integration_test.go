@@ -103,6 +103,7 @@ func reconcileBitcoin(t *testing.T, dir string, n *btcdtest.Node) (outputs, addr
 		return uint64(res.Value*1e8 + 0.5), true // the RPC's BTC float, back to exact satoshi
 	}
 	addrs := map[chains.Address]bool{}
+	kinds := map[chains.ScriptKind]bool{}
 	checked := 0
 	for h := int64(0); h <= height; h++ {
 		var hash, raw string
@@ -115,6 +116,7 @@ func reconcileBitcoin(t *testing.T, dir string, n *btcdtest.Node) (outputs, addr
 		}
 		for _, tx := range b.UTXOTxs {
 			for i, out := range tx.Outputs {
+				kinds[out.Kind] = true
 				o := chains.Outpoint{Tx: tx.Hash, Index: uint32(i)}
 				_, storeSpent, err := st.SpentBy(chains.Bitcoin, o)
 				if err != nil {
@@ -164,6 +166,14 @@ func reconcileBitcoin(t *testing.T, dir string, n *btcdtest.Node) (outputs, addr
 		for _, u := range got {
 			if want[u.Outpoint] != u.Value {
 				t.Errorf("%s: unspent %s of %d sat, the node says %d", a, u.Outpoint, u.Value, want[u.Outpoint])
+			}
+		}
+	}
+	if len(addrs) >= 20 { // the big scenario pays to every kind of script
+		for _, k := range []chains.ScriptKind{chains.ScriptP2PK, chains.ScriptP2PKH, chains.ScriptP2SH, chains.ScriptP2WPKH,
+			chains.ScriptP2WSH, chains.ScriptP2TR, chains.ScriptMultisig, chains.ScriptNonStandard, chains.ScriptNullData} {
+			if !kinds[k] {
+				t.Errorf("no %s output in the chain", k)
 			}
 		}
 	}
