@@ -94,9 +94,9 @@ func FuzzParseSubject(f *testing.F) {
 
 func TestParseBitcoinAddress(t *testing.T) {
 	for in, want := range map[string]string{
-		"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3": "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3",
+		"1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3":         "1Q2TWHE3GMdB6BZKafqwxXtWAWgFt5Jvm3",
 		"BC1QW508D6QEJXTDG4Y5R3ZARVARY0C5XW7KV8F3T4": "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
-		"script:" + strings.Repeat("AB", 32):        "script:" + strings.Repeat("ab", 32),
+		"script:" + strings.Repeat("AB", 32):         "script:" + strings.Repeat("ab", 32),
 	} {
 		if got, err := ParseAddress(Bitcoin, in); err != nil || string(got) != want {
 			t.Errorf("ParseAddress(bitcoin, %q) = %q, %v; want %q", in, got, err, want)
