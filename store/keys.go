@@ -35,6 +35,9 @@ package store
 //	                                     a resolved input an outflow at ordinal vin; the counterparty is
 //	                                     empty (the other side is the transaction node).
 //	'K' chain token(addr)                token: known (1) | decimals (1) | symbol (rest)
+//	'M' name                             label set (name: length byte, then the name): generation (8) | labels (4) |
+//	                                     imported at, Unix seconds (8) | format, files (uvarint length, bytes)
+//	'L' name generation(8) chunk(4)      up to 1000 labels of the set's generation, as a hound.labels/v1 JSON document
 //	'S' chain                            counters: blocks, txs, skipped logs, unresolved inputs, then one per
 //	                                     transfer kind 1..n (8 each)
 //
@@ -60,6 +63,8 @@ const (
 	prefixFlow       = 'F'
 	prefixToken      = 'K'
 	prefixStats      = 'S'
+	prefixLabelSet   = 'M'
+	prefixLabels     = 'L'
 
 	dirIn  = 'i'
 	dirOut = 'o'

@@ -36,7 +36,7 @@ type addressJSON struct {
 	Range     *rangeJSON     `json:"range"`
 	Balances  []balanceJSON  `json:"balances"`
 	Transfers []transferJSON `json:"transfers"`
-	Labels    []any          `json:"labels"`
+	Labels    []labelJSON    `json:"labels"`
 	// Unspent lists a UTXO address's unspent outputs.
 	Unspent []unspentJSON `json:"unspent,omitempty"`
 }
@@ -83,7 +83,12 @@ func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOpt
 	sort.SliceStable(ts, func(i, j int) bool { return ts[i].Pos.Less(ts[j].Pos) })
 	names := newAssetNamer(st, sub.Chain)
 	out := addressJSON{Schema: "hound.address/v1", Chain: string(sub.Chain), Address: string(sub.Address),
-		Balances: []balanceJSON{}, Transfers: []transferJSON{}, Labels: []any{}}
+		Balances: []balanceJSON{}, Transfers: []transferJSON{}}
+	idx, err := g.labelIndex(st)
+	if err != nil {
+		return err
+	}
+	out.Labels = toLabelJSON(idx.Lookup(sub.Chain, sub.Address))
 	if synced {
 		out.Range = &rangeJSON{From: cp.First, To: cp.Height}
 	}
@@ -114,6 +119,9 @@ func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOpt
 
 func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.Transfer, a chains.Address) error {
 	fmt.Fprintf(w, "%s %s\n", out.Chain, chains.Address(out.Address).Checksummed())
+	if err := labelsTable(w, out.Labels); err != nil {
+		return err
+	}
 	if out.Range == nil {
 		fmt.Fprintf(w, "the store holds no %s blocks yet: run hound sync %s first\n", out.Chain, out.Chain)
 		return nil

@@ -83,6 +83,7 @@ type globalOptions struct {
 	LogLevel string
 	Quiet    bool
 	Workers  int
+	Labels   []string
 }
 
 func newRootCommand() *cobra.Command {
@@ -110,11 +111,13 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 	f.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.BoolVar(&g.Quiet, "quiet", false, "no progress bars")
 	f.IntVar(&g.Workers, "workers", 4, "blocks fetched at once during a sync")
+	f.StringSliceVar(&g.Labels, "labels", nil, "label files to use for this run, besides the built-in and stored ones")
 	root.AddCommand(
 		newSyncCommand(&g),
 		newAddressCommand(&g),
 		newTxCommand(&g),
 		newStoreCommand(&g),
+		newLabelsCommand(&g),
 		newDemoCommand(&g),
 		newVersionCommand(),
 	)
