@@ -34,10 +34,6 @@ type scenario struct {
 	pending, pendingWETH []credit
 	notes                int // mixer commitments and nullifiers used
 	mixed, mixedNext     int // notes in the pool, and added in this block
-	// sent marks the keys that sent a transaction in this block. Each key
-	// sends at most one per block: geth's pool can leave an account's
-	// second transaction queued behind the first until the next block.
-	sent map[int]bool
 	// lastSplit is the last Splitter.split sent, for `hound tx`.
 	lastSplit splitTx
 }
@@ -51,7 +47,7 @@ const scenarioKeys = 60
 
 func newScenario(t testing.TB, c *ethtest.Chain, seed uint64) *scenario {
 	return &scenario{t: t, c: c, rng: rand.New(rand.NewPCG(seed, seed+1)), want: map[chains.Kind]int{},
-		held: map[int]*big.Int{}, wethOf: map[int]*big.Int{}, sent: map[int]bool{}}
+		held: map[int]*big.Int{}, wethOf: map[int]*big.Int{}}
 }
 
 func (s *scenario) check(h common.Hash, err error) common.Hash {
@@ -79,32 +75,22 @@ func (s *scenario) commit() {
 		s.wethOf[cr.key].Add(s.wethOf[cr.key], cr.amt)
 	}
 	s.pending, s.pendingWETH = nil, nil
-	clear(s.sent)
 	s.mixed += s.mixedNext
 	s.mixedNext = 0
 }
 
 func (s *scenario) key() int { return s.rng.IntN(scenarioKeys) }
 
-// sender picks a key that has not sent a transaction in this block yet; a
-// block holds fewer transactions than there are keys.
-func (s *scenario) sender() int {
-	for {
-		if k := s.key(); !s.sent[k] {
-			s.sent[k] = true
-			return k
-		}
-	}
-}
+// sender picks the key that sends a transaction; a key may send several in
+// one block.
+func (s *scenario) sender() int { return s.key() }
 
-// senderWith picks a key that has not sent in this block and holds some of
-// the balances in held, or returns false.
+// senderWith picks a key that holds some of the balances in held, or
+// returns false.
 func (s *scenario) senderWith(held map[int]*big.Int) (int, bool) {
 	start := s.key()
 	for i := 0; i < scenarioKeys; i++ {
-		k := (start + i) % scenarioKeys
-		if !s.sent[k] && held[k] != nil && held[k].Sign() > 0 {
-			s.sent[k] = true
+		if k := (start + i) % scenarioKeys; held[k] != nil && held[k].Sign() > 0 {
 			return k, true
 		}
 	}

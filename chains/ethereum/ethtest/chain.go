@@ -1,11 +1,13 @@
 package ethtest
 
 import (
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -348,6 +350,7 @@ func (c *Chain) Commit() (*types.Block, error) {
 func (c *Chain) waitExecutable() error {
 	pool := c.backend.TxPool()
 	deadline := time.Now().Add(poolTimeout)
+	requeued := false
 	for {
 		// Sync waits for the pool's background reset, which is also what
 		// moves newly added transactions from queued to pending.
@@ -362,6 +365,20 @@ func (c *Chain) waitExecutable() error {
 		}
 		if len(waiting) == 0 {
 			return nil
+		}
+		if !requeued {
+			// A transaction sent while the pool was resetting to a new
+			// head can stay queued behind its account's pending ones for
+			// good: the reset promotes queued transactions against the
+			// state nonce before it raises the pending nonces
+			// (core/txpool/legacypool runReorg), and nothing promotes them
+			// again until the account sends more. Adding everything anew,
+			// in nonce order, with no reset running, promotes them.
+			requeued = true
+			if err := requeue(pool); err != nil {
+				return err
+			}
+			continue
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("transaction(s) still not executable in the pool after %v: %v", poolTimeout, waiting)
@@ -424,5 +441,25 @@ func (c *Chain) AddWithdrawal(addr common.Address, gwei uint64) error {
 		return fmt.Errorf("ethtest: add withdrawal: %w", err)
 	}
 	c.withdrawalIndex++
+	return nil
+}
+
+// requeue empties the pool and adds its transactions back, each account's in
+// nonce order, waiting until the pool has promoted them.
+func requeue(pool *txpool.TxPool) error {
+	pending, queued := pool.Content()
+	var all []*types.Transaction
+	for _, content := range []map[common.Address][]*types.Transaction{pending, queued} {
+		for _, txs := range content {
+			all = append(all, txs...)
+		}
+	}
+	slices.SortFunc(all, func(a, b *types.Transaction) int { return cmp.Compare(a.Nonce(), b.Nonce()) })
+	pool.Clear()
+	for _, err := range pool.Add(all, true) {
+		if err != nil {
+			return fmt.Errorf("requeue transactions: %w", err)
+		}
+	}
 	return nil
 }
