@@ -99,9 +99,9 @@ func EVMAddress(b [20]byte) Address {
 	return Address("0x" + hex.EncodeToString(b[:]))
 }
 
-// parseBitcoinAddress accepts a base58 or bech32 address string, or the
-// "script:<sha256 hex>" key of a script without an address. Checksums are
-// checked where the network is known (the labels package).
+// parseBitcoinAddress accepts a valid Bitcoin address of any network (see
+// ParseBitcoinAddress), or the "script:<sha256 hex>" key of a script
+// without an address.
 func parseBitcoinAddress(s string) (Address, error) {
 	if body, ok := strings.CutPrefix(s, "script:"); ok {
 		if _, err := hex.DecodeString(body); err != nil || len(body) != 64 {
@@ -109,16 +109,6 @@ func parseBitcoinAddress(s string) (Address, error) {
 		}
 		return Address(strings.ToLower(s)), nil
 	}
-	if len(s) < 14 || len(s) > 90 {
-		return "", fmt.Errorf("address %q: not a bitcoin address (wrong length)", s)
-	}
-	for _, r := range s {
-		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
-			return "", fmt.Errorf("address %q: not a bitcoin address (character %q)", s, r)
-		}
-	}
-	if lower := strings.ToLower(s); strings.HasPrefix(lower, "bc1") || strings.HasPrefix(lower, "tb1") || strings.HasPrefix(lower, "bcrt1") {
-		return Address(lower), nil // bech32 is case-insensitive; its canonical form is lowercase
-	}
-	return Address(s), nil
+	a, err := ParseBitcoinAddress(s)
+	return a.Address, err
 }

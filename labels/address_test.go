@@ -72,7 +72,7 @@ func TestParseBitcoinAddress(t *testing.T) {
 		{in: strings.Repeat("1", 91), bad: "length 91"},
 	}
 	for _, tt := range tests {
-		a, err := ParseBitcoinAddress(tt.in)
+		a, err := chains.ParseBitcoinAddress(tt.in)
 		if tt.bad != "" {
 			if err == nil || !strings.Contains(err.Error(), tt.bad) {
 				t.Errorf("%q: got %+v, %v; want an error with %q", tt.in, a, err, tt.bad)

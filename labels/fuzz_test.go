@@ -164,7 +164,7 @@ func FuzzValidateAddress(f *testing.F) {
 				t.Fatalf("%s %q: canonical %q parses to %q, %v", c, s, a, again, err)
 			}
 		}
-		if b, err := ParseBitcoinAddress(s); err == nil && (b.Type == "" || b.Network == "") {
+		if b, err := chains.ParseBitcoinAddress(s); err == nil && (b.Type == "" || b.Network == "") {
 			t.Fatalf("%q: %+v", s, b)
 		}
 		if c, n, a, err := resolve(network, s); err == nil {
