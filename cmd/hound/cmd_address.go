@@ -122,6 +122,9 @@ func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.
 	if err := labelsTable(w, out.Labels); err != nil {
 		return err
 	}
+	if len(out.Labels) > 0 {
+		fmt.Fprintln(w)
+	}
 	if out.Range == nil {
 		fmt.Fprintf(w, "the store holds no %s blocks yet: run hound sync %s first\n", out.Chain, out.Chain)
 		return nil

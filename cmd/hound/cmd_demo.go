@@ -6,11 +6,15 @@ import (
 	"io"
 	"math/big"
 	"os"
+	"strings"
 
 	"github.com/ethereum/go-ethereum/common"
 	"github.com/spf13/cobra"
 
+	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
+	"github.com/houndtrace/hound/labels"
+	"github.com/houndtrace/hound/store"
 )
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -67,6 +71,9 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, keepStore bool)
 		return fmt.Errorf("demo: play the scenario: %w", err)
 	}
 	if err := runSync(ctx, w, os.Stderr, g, syncOptions{RPC: chain.URL(), To: "latest"}, "ethereum"); err != nil {
+		return err
+	}
+	if err := labelDemo(g, play); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
@@ -176,4 +183,25 @@ func playDemo(c *ethtest.Chain) (*demoPlay, error) {
 		}
 	}
 	return p, nil
+}
+
+// labelDemo stores the labels an investigator would have for the demo's
+// addresses: the thief (attributed), the mixer pool and the bridge router.
+func labelDemo(g *globalOptions, p *demoPlay) error {
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	const source = "hound demo (a simulated scenario, not a real attribution)"
+	addr := func(a common.Address) chains.Address { return chains.Address(strings.ToLower(a.Hex())) }
+	ls := []labels.Label{
+		{Chain: chains.Ethereum, Address: addr(p.exploiter), Category: labels.Theft, Entity: "Demo Bridge Exploiter",
+			Actor: labels.DPRK, Group: "Lazarus Group", Campaign: "Demo Bridge 2026-11", Source: source, Confidence: labels.Forensic},
+		{Chain: chains.Ethereum, Address: addr(p.mixer), Category: labels.Mixer, Entity: "Tornado-style pool 100 ETH",
+			Source: source, Confidence: labels.Forensic},
+		{Chain: chains.Ethereum, Address: addr(p.router), Category: labels.Bridge, Entity: "THORChain-style router",
+			Source: source, Confidence: labels.Forensic},
+	}
+	return st.PutLabels(store.LabelSet{Name: "demo", Format: "hound demo"}, ls)
 }
