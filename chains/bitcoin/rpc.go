@@ -11,10 +11,11 @@ import (
 	"slices"
 	"strconv"
 	"syscall"
-	"time"
 
 	"github.com/btcsuite/btcd/btcjson"
 	"github.com/btcsuite/btcd/rpcclient"
+
+	"github.com/houndtrace/hound/chains/internal/retry"
 )
 
 // refused is the error for a host where nothing accepts connections.
@@ -101,42 +102,6 @@ func notFound(err error, codes ...btcjson.RPCErrorCode) error {
 	return err
 }
 
-// retry calls fn until it succeeds, fails permanently, the retries are used
-// up or ctx ends. Each attempt runs under the per-call timeout.
-func (s *Source) retry(ctx context.Context, fn func(context.Context) error) error {
-	backoff := s.cfg.Backoff
-	for attempt := 0; ; attempt++ {
-		err := s.attempt(ctx, fn)
-		if err == nil || attempt >= s.cfg.Retries || !transient(err) || ctx.Err() != nil {
-			return err
-		}
-		s.cfg.Logger.Debug("retrying bitcoin rpc call", "err", err, "retry", attempt+1, "backoff", backoff)
-		if err := sleep(ctx, backoff); err != nil {
-			return err
-		}
-		backoff = min(2*backoff, MaxBackoff)
-	}
-}
-
-// attempt runs fn once under the per-call timeout.
-func (s *Source) attempt(ctx context.Context, fn func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
-	defer cancel()
-	return fn(ctx)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // transient reports whether err may go away when the call is repeated:
 // transport failures, timeouts, HTTP 5xx and 429 (Bitcoin Core answers
 // 503 when its work queue is full), and a node still loading (-28).
@@ -159,4 +124,21 @@ func transient(err error) bool {
 		return netErr.Timeout()
 	}
 	return false
+}
+
+// policy is how patiently the source repeats its calls.
+func (s *Source) policy() retry.Policy {
+	return retry.Policy{Retries: s.cfg.Retries, Backoff: s.cfg.Backoff, Max: MaxBackoff, Timeout: s.cfg.Timeout,
+		Transient: transient, Logger: s.cfg.Logger, What: "bitcoin rpc call"}
+}
+
+// retry calls fn until it succeeds, fails permanently, the retries are used
+// up or ctx ends; attempt calls it once. Each attempt runs under the
+// per-call timeout.
+func (s *Source) retry(ctx context.Context, fn func(context.Context) error) error {
+	return s.policy().Do(ctx, fn)
+}
+
+func (s *Source) attempt(ctx context.Context, fn func(context.Context) error) error {
+	return s.policy().Once(ctx, fn)
 }

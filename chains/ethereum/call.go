@@ -9,9 +9,10 @@ import (
 	"net/url"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/ethereum/go-ethereum/rpc"
+
+	"github.com/houndtrace/hound/chains/internal/retry"
 )
 
 // JSON-RPC error codes the adapter tells apart.
@@ -22,30 +23,6 @@ const (
 	codeLimitExceeded    = -32005 // EIP-1474: request rate or size limit
 )
 
-// retry calls fn until it succeeds, fails permanently, the retries are used
-// up or ctx ends. Each attempt runs under the per-call timeout.
-func (s *Source) retry(ctx context.Context, fn func(context.Context) error) error {
-	backoff := s.opts.Backoff
-	for attempt := 0; ; attempt++ {
-		err := s.attempt(ctx, fn)
-		if err == nil || attempt >= s.opts.Retries || !transient(err) || ctx.Err() != nil {
-			return err
-		}
-		s.opts.Logger.Debug("retrying rpc call", "err", err, "retry", attempt+1, "backoff", backoff)
-		if err := sleep(ctx, backoff); err != nil {
-			return err
-		}
-		backoff = min(2*backoff, MaxBackoff)
-	}
-}
-
-// attempt runs fn once under the per-call timeout.
-func (s *Source) attempt(ctx context.Context, fn func(context.Context) error) error {
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
-	return scrub(fn(ctx))
-}
-
 // scrub rewrites the endpoint named by an HTTP client error without its
 // path and credentials, which often hold API keys.
 func scrub(err error) error {
@@ -54,18 +31,6 @@ func scrub(err error) error {
 		return err
 	}
 	return fmt.Errorf("%s %s: %w", ue.Op, redact(ue.URL), ue.Err)
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // batch sends elems as one JSON-RPC batch, retrying it while the transport
@@ -150,4 +115,22 @@ func methodMissing(err error) bool {
 		}
 	}
 	return false
+}
+
+// policy is how patiently the source repeats its calls; errors lose any
+// credentials their URL carries.
+func (s *Source) policy() retry.Policy {
+	return retry.Policy{Retries: s.opts.Retries, Backoff: s.opts.Backoff, Max: MaxBackoff, Timeout: s.opts.Timeout,
+		Transient: transient, Wrap: scrub, Logger: s.opts.Logger, What: "rpc call"}
+}
+
+// retry calls fn until it succeeds, fails permanently, the retries are used
+// up or ctx ends; attempt calls it once. Each attempt runs under the
+// per-call timeout.
+func (s *Source) retry(ctx context.Context, fn func(context.Context) error) error {
+	return s.policy().Do(ctx, fn)
+}
+
+func (s *Source) attempt(ctx context.Context, fn func(context.Context) error) error {
+	return s.policy().Once(ctx, fn)
 }
