@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -14,7 +13,7 @@ import (
 )
 
 func newAddressCommand(g *globalOptions) *cobra.Command {
-	return newLookupCommand(g, runAddress, "one <chain>:<address>", &cobra.Command{
+	return newLookupCommand(g, runAddress, chains.AddressSubject, "one <chain>:<address>", &cobra.Command{
 		Use:   "address <chain>:<address>",
 		Short: "Show an address's stored transfers and balances",
 		Long: `Show every transfer into or out of an address that the store holds, in chain order,
@@ -59,19 +58,7 @@ type balanceJSON struct {
 	Display string `json:"display,omitempty"`
 }
 
-func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	sub, err := chains.AddressSubject(arg)
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runAddress(w io.Writer, g *globalOptions, st *store.Store, format string, sub chains.Subject) error {
 	cp, synced, err := st.Checkpoint(sub.Chain)
 	if err != nil {
 		return err
@@ -111,7 +98,7 @@ func runAddress(_ context.Context, w io.Writer, g *globalOptions, opts formatOpt
 			out.Unspent = append(out.Unspent, unspentJSON{Outpoint: u.Outpoint.String(), Block: u.Block, Amount: strconv.FormatUint(u.Value, 10)})
 		}
 	}
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, out)
 	}
 	return addressTable(w, &out, names, ts, sub.Address)

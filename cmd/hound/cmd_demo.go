@@ -77,7 +77,7 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, keepStore bool)
 		return err
 	}
 	fmt.Fprintln(w)
-	if err := runStoreInfo(ctx, w, g, formatOptions{Format: "table"}); err != nil {
+	if err := view(w, g, "table", runStoreInfo); err != nil {
 		return err
 	}
 	steps := []struct {
@@ -85,13 +85,13 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, keepStore bool)
 		run   func() error
 	}{
 		{"The exploiter's address: the theft comes in, the laundering goes out", func() error {
-			return runAddress(ctx, w, g, formatOptions{Format: "table"}, "ethereum:"+play.exploiter.Hex())
+			return lookup(w, g, "table", chains.AddressSubject, runAddress, "ethereum:"+play.exploiter.Hex())
 		}},
 		{"The 100 ETH mixer pool: five deposits of 100 ETH from the hop addresses", func() error {
-			return runAddress(ctx, w, g, formatOptions{Format: "table"}, "ethereum:"+play.mixer.Hex())
+			return lookup(w, g, "table", chains.AddressSubject, runAddress, "ethereum:"+play.mixer.Hex())
 		}},
 		{"The bridge deposit: 40 ETH through the router to the vault, memo asking for BTC", func() error {
-			return runTx(ctx, w, g, formatOptions{Format: "table"}, "ethereum:"+play.routerTx.Hex())
+			return lookup(w, g, "table", chains.TxSubject, runTx, "ethereum:"+play.routerTx.Hex())
 		}},
 	}
 	for _, s := range steps {

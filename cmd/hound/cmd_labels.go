@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -67,17 +66,10 @@ func (g *globalOptions) labelIndex(st *store.Store) (*labels.Set, error) {
 }
 
 func newLabelsListCommand(g *globalOptions) *cobra.Command {
-	var opts formatOptions
-	cmd := &cobra.Command{
+	return newViewCommand(g, runLabelsList, &cobra.Command{
 		Use:   "list",
 		Short: "List the label sets: built in, and imported into the store",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLabelsList(cmd.OutOrStdout(), g, opts)
-		},
-	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	return cmd
+	})
 }
 
 type labelSetJSON struct {
@@ -88,15 +80,7 @@ type labelSetJSON struct {
 	Labels   int    `json:"labels"`
 }
 
-func runLabelsList(w io.Writer, g *globalOptions, opts formatOptions) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runLabelsList(w io.Writer, _ *globalOptions, st *store.Store, format string) error {
 	sets, err := st.LabelSets()
 	if err != nil {
 		return err
@@ -105,7 +89,7 @@ func runLabelsList(w io.Writer, g *globalOptions, opts formatOptions) error {
 	for _, s := range sets {
 		out = append(out, labelSetJSON{Name: s.Name, Format: s.Format, Files: s.Files, Imported: s.Imported.Format("2006-01-02T15:04:05Z"), Labels: s.Count})
 	}
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, map[string]any{"schema": "hound.labelsets/v1", "sets": out})
 	}
 	tw := newTable(w)
@@ -142,32 +126,20 @@ func toLabelJSON(ls []labels.Label) []labelJSON {
 }
 
 func newLabelsShowCommand(g *globalOptions) *cobra.Command {
-	return newLookupCommand(g, runLabelsShow, "one <chain>:<address>", &cobra.Command{
+	return newLookupCommand(g, runLabelsShow, chains.AddressSubject, "one <chain>:<address>", &cobra.Command{
 		Use:     "show <chain>:<address>",
 		Short:   "Show every label of an address, best first, with its source",
 		Example: `  hound labels show ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96`,
 	})
 }
 
-func runLabelsShow(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	sub, err := chains.AddressSubject(arg)
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runLabelsShow(w io.Writer, g *globalOptions, st *store.Store, format string, sub chains.Subject) error {
 	idx, err := g.labelIndex(st)
 	if err != nil {
 		return err
 	}
 	ls := toLabelJSON(idx.Lookup(sub.Chain, sub.Address))
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, map[string]any{"schema": "hound.labels.show/v1", "chain": sub.Chain, "address": sub.Address, "labels": ls})
 	}
 	fmt.Fprintf(w, "%s %s: %d label(s)\n", sub.Chain, sub.Address.Checksummed(), len(ls))
@@ -451,28 +423,13 @@ func runLabelsExport(stdout io.Writer, g *globalOptions, opts labelsExportOption
 }
 
 func newLabelsStatsCommand(g *globalOptions) *cobra.Command {
-	var opts formatOptions
-	cmd := &cobra.Command{
+	return newViewCommand(g, runLabelsStats, &cobra.Command{
 		Use:   "stats",
 		Short: "Count the labels in reach by category, chain and source",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runLabelsStats(cmd.OutOrStdout(), g, opts)
-		},
-	}
-	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	return cmd
+	})
 }
 
-func runLabelsStats(w io.Writer, g *globalOptions, opts formatOptions) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runLabelsStats(w io.Writer, g *globalOptions, st *store.Store, format string) error {
 	idx, err := g.labelIndex(st)
 	if err != nil {
 		return err
@@ -482,7 +439,7 @@ func runLabelsStats(w io.Writer, g *globalOptions, opts formatOptions) error {
 	for c, n := range s.ByCategory {
 		byCategory[c.String()] = n
 	}
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, map[string]any{"schema": "hound.labels.stats/v1", "labels": s.Labels, "addresses": s.Addresses,
 			"traced": s.Traced, "untraced": s.Untraced, "by_category": byCategory, "by_chain": s.ByChain,
 			"by_network": s.ByNetwork, "by_source": s.BySource})

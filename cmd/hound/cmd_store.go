@@ -1,13 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"io"
 
 	"github.com/spf13/cobra"
 
 	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/store"
 )
 
 func newStoreCommand(g *globalOptions) *cobra.Command {
@@ -15,17 +15,10 @@ func newStoreCommand(g *globalOptions) *cobra.Command {
 		Use:   "store",
 		Short: "Inspect the store",
 	}
-	var opts formatOptions
-	info := &cobra.Command{
+	cmd.AddCommand(newViewCommand(g, runStoreInfo, &cobra.Command{
 		Use:   "info",
 		Short: "Show the chains, heights, counts and size of the store",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return runStoreInfo(cmd.Context(), cmd.OutOrStdout(), g, opts)
-		},
-	}
-	info.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
-	cmd.AddCommand(info)
+	}))
 	return cmd
 }
 
@@ -54,15 +47,7 @@ type chainInfoJSON struct {
 	Detached []rangeJSON `json:"detached,omitempty"`
 }
 
-func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runStoreInfo(w io.Writer, _ *globalOptions, st *store.Store, format string) error {
 	out := storeJSON{Schema: "hound.store/v1", Dir: st.Dir(), Bytes: st.Size(), Chains: []chainInfoJSON{}}
 	cs, err := st.Chains()
 	if err != nil {
@@ -96,7 +81,7 @@ func runStoreInfo(_ context.Context, w io.Writer, g *globalOptions, opts formatO
 		}
 		out.Chains = append(out.Chains, ci)
 	}
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, out)
 	}
 	fmt.Fprintf(w, "store %s, %s on disk\n", out.Dir, byteSize(out.Bytes))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,7 +15,7 @@ import (
 )
 
 func newTxCommand(g *globalOptions) *cobra.Command {
-	return newLookupCommand(g, runTx, "one <chain>:<txid>", &cobra.Command{
+	return newLookupCommand(g, runTx, chains.TxSubject, "one <chain>:<txid>", &cobra.Command{
 		Use:   "tx <chain>:<txid>",
 		Short: "Show one stored transaction's transfers",
 		Long: `Show one transaction from the store: its status and every transfer it made, in execution
@@ -64,22 +63,10 @@ type outputJSON struct {
 	SpentBy string `json:"spent_by,omitempty"` // <txid>:<vin>
 }
 
-func runTx(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
-		return err
-	}
-	sub, err := chains.TxSubject(arg)
-	if err != nil {
-		return usageError{err}
-	}
-	st, err := g.openStore()
-	if err != nil {
-		return err
-	}
-	defer st.Close()
+func runTx(w io.Writer, g *globalOptions, st *store.Store, format string, sub chains.Subject) error {
 	rec, err := st.Tx(sub.Chain, sub.Tx)
 	if errors.Is(err, store.ErrNotFound) {
-		return usagef("%s: the store has no such transaction (is its block synced? see hound store info)", arg)
+		return usagef("%s:%s: the store has no such transaction (is its block synced? see hound store info)", sub.Chain, sub.Tx.Format(sub.Chain))
 	}
 	if err != nil {
 		return err
@@ -95,12 +82,12 @@ func runTx(_ context.Context, w io.Writer, g *globalOptions, opts formatOptions,
 		if err := fillUTXO(st, &out, rec); err != nil {
 			return err
 		}
-		if opts.Format == "json" {
+		if format == "json" {
 			return writeJSON(w, out)
 		}
 		return utxoTable(w, &out)
 	}
-	if opts.Format == "json" {
+	if format == "json" {
 		return writeJSON(w, out)
 	}
 	fmt.Fprintf(w, "%s %s\nblock %d, index %d, %s, %s\nfrom %s to %s\n\n", out.Chain, out.Tx, out.Block, out.Index, out.Time, out.Status, out.From, out.To)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -22,16 +21,62 @@ type formatOptions struct {
 	Format string
 }
 
-// lookupFunc looks one subject up in the store and prints it.
-type lookupFunc func(ctx context.Context, w io.Writer, g *globalOptions, opts formatOptions, arg string) error
+// lookupFunc prints what the store holds of one subject.
+type lookupFunc func(w io.Writer, g *globalOptions, st *store.Store, format string, sub chains.Subject) error
 
-// newLookupCommand completes cmd as a command that takes one argument (want
-// describes it) and a --format flag, and runs run.
-func newLookupCommand(g *globalOptions, run lookupFunc, want string, cmd *cobra.Command) *cobra.Command {
+// lookup checks the format (table or json), parses arg with parse, opens
+// the store and runs run.
+func lookup(w io.Writer, g *globalOptions, format string, parse func(string) (chains.Subject, error), run lookupFunc, arg string) error {
+	if err := checkFormat(format, "table", "json"); err != nil {
+		return err
+	}
+	sub, err := parse(arg)
+	if err != nil {
+		return usageError{err}
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(w, g, st, format, sub)
+}
+
+// newLookupCommand completes cmd as a command that takes one subject,
+// parsed by parse (want describes it), and a --format flag, and runs run.
+func newLookupCommand(g *globalOptions, run lookupFunc, parse func(string) (chains.Subject, error), want string, cmd *cobra.Command) *cobra.Command {
 	var opts formatOptions
 	cmd.Args = exactArgs(1, want)
 	cmd.RunE = func(cmd *cobra.Command, args []string) error {
-		return run(cmd.Context(), cmd.OutOrStdout(), g, opts, args[0])
+		return lookup(cmd.OutOrStdout(), g, opts.Format, parse, run, args[0])
+	}
+	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
+	return cmd
+}
+
+// viewFunc prints something of the whole store.
+type viewFunc func(w io.Writer, g *globalOptions, st *store.Store, format string) error
+
+// view checks the format (table or json), opens the store and runs run.
+func view(w io.Writer, g *globalOptions, format string, run viewFunc) error {
+	if err := checkFormat(format, "table", "json"); err != nil {
+		return err
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return run(w, g, st, format)
+}
+
+// newViewCommand completes cmd as a command without arguments, with a
+// --format flag, that runs run.
+func newViewCommand(g *globalOptions, run viewFunc, cmd *cobra.Command) *cobra.Command {
+	var opts formatOptions
+	cmd.Args = noArgs
+	cmd.RunE = func(cmd *cobra.Command, _ []string) error {
+		return view(cmd.OutOrStdout(), g, opts.Format, run)
 	}
 	cmd.Flags().StringVar(&opts.Format, "format", "table", "output format: table or json")
 	return cmd
