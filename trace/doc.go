@@ -1,0 +1,87 @@
+// Package trace walks Hound's flow graph. This first part holds the taint
+// models: the exact rules by which the tainted part of a node's inflows is
+// shared among its outflows. The walks, findings and screening come later and
+// call what is here once per node.
+//
+// # Models
+//
+// A Model is picked per run (ParseModel reads --model; Haircut is the
+// default and the zero value):
+//
+//   - Haircut: every outflow carries the node's tainted fraction of its
+//     amount, o·T/V.
+//   - Poison: once a node holds any taint, every outflow is tainted in full.
+//     Taint grows: Poison is the one model that does not conserve it.
+//   - FIFO (Clayton's case): the oldest value leaves first.
+//   - LIFO: the newest value leaves first.
+//   - TIHO (taint in, highest out): the tainted value leaves first.
+//
+// Within one input or inflow, its tainted part comes before its clean part
+// under FIFO, LIFO and TIHO; so with one input, FIFO and LIFO agree.
+//
+// # Rounding
+//
+// Amounts are integer base units (satoshi, wei, token units) and the
+// arithmetic is exact: 128-bit products for satoshi, math/big for account
+// amounts, never floats. Each flow's taint is floored to the base unit, and
+// what the floors drop is not lost: at an account node it stays with the node
+// (the next outflow sees it in T), in a UTXO transaction it goes to the fee.
+// So the taint of a node's outflows plus what it keeps (or the fee's taint)
+// equals the taint that came in, exactly, under every model but Poison.
+//
+// One case needs more than the fee: a transaction whose fee is zero or a few
+// satoshi beside many haircut outputs can drop more in floors than the fee
+// holds. The fee is then tainted in full, and each unit still left goes to
+// one output, those whose floor dropped the largest fraction first (ties by
+// index). No flow ever carries more taint than its amount.
+//
+// # UTXO transactions
+//
+// On Bitcoin a node is a transaction: SplitUTXO takes its inputs (value and
+// taint of each spent output, in input order) and its outputs (in output
+// order) and returns each output's taint and the fee's. The fee is served
+// last: FIFO and LIFO stream the inputs (LIFO in reverse order) into the
+// outputs in index order and then the fee; TIHO pours all the taint into the
+// largest outputs first (ties by index), and the fee after them. With inputs
+// [3 T, 7 C] and outputs [2, 7.9] (fee 0.1), FIFO gives [2, 1] and the fee 0.
+// TaintedTX (tintiron/taintedtx) cuts the fee from each input pro rata
+// instead and gives [2, 0.97] there; Hound does not.
+//
+// # Account nodes
+//
+// On EVM chains a node is an (address, asset) pair. An Account holds one
+// node's taint while its flows are replayed in chain order (DESIGN.md says
+// how a transaction's flows are ordered; the gas fee is an outflow like any
+// other): In for each inflow with the taint it brings, Out for each outflow,
+// which returns the taint it carries. An outflow carries only taint that
+// arrived before it. Haircut takes T and B, the node's taint and balance,
+// just before each outflow, and floors amount·T/B; FIFO and LIFO keep the
+// inflows as ordered lots and take from the oldest or the newest; TIHO's
+// account form is tainted-first, min(amount, T); under Poison the whole
+// balance is tainted once any taint arrives, until the node is emptied.
+//
+// The replay may not see all of a node's history: an address can hold value
+// received before the synced range (or at genesis). An outflow larger than
+// the balance therefore does not fail: the unseen value counts as clean, the
+// outflow carries all the node's taint and empties it, and Account.Unknown
+// says how much was unseen, so a report can say its coverage is partial.
+//
+// # Conversions
+//
+// A DEX swap, a WETH wrap or unwrap and a bridge leg join two assets (or two
+// chains). Convert carries taint across one as the input's tainted fraction
+// of the output, floored in the output's base units.
+//
+// # How a walk uses this
+//
+// A forward walk visits nodes in chain order. At a Bitcoin transaction it
+// reads the taint already assigned to the outputs its inputs spend, calls
+// SplitUTXO, and assigns the result to the transaction's outputs, which
+// become inputs of the transactions that spend them. At an account node it
+// keeps one Account per (chain, address, asset), feeds it every flow of the
+// node in chain order (inflows from untainted sources with taint zero), and
+// sends each outflow's taint on to the receiving node. At a conversion it
+// calls Convert and continues in the other asset. Every flow's taint it
+// reports is one of these results, so a trace's totals add up to the seeds'
+// taint to the base unit.
+package trace
