@@ -1,0 +1,428 @@
+package trace
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/labels"
+)
+
+// Options bound a forward trace. The zero value follows 6 hops under
+// Haircut, every tainted amount, with a fan-out bound of 10,000 flows.
+type Options struct {
+	Model Model
+	// Hops is how many hops from a seed the walk follows (default 6).
+	Hops int
+	// Min, if set, gives the smallest tainted amount of an asset that is
+	// followed; smaller tainted flows are left out.
+	Min func(c chains.Chain, a chains.Asset) *big.Int
+	// Since and Until bound the flows followed by block time (Unix
+	// seconds); zero leaves that side open.
+	Since, Until uint64
+	// FanOut is how many flows a node may have before it counts as a hub,
+	// which ends its branch with a finding (default 10,000).
+	FanOut int
+}
+
+// Defaults of Options.
+const (
+	DefaultHops   = 6
+	DefaultFanOut = 10000
+)
+
+func (o Options) withDefaults() Options {
+	if o.Hops <= 0 {
+		o.Hops = DefaultHops
+	}
+	if o.FanOut <= 0 {
+		o.FanOut = DefaultFanOut
+	}
+	return o
+}
+
+// errHub stops reading the flows of a node past the fan-out bound.
+var errHub = errors.New("hub")
+
+// node is the walk's state of one node of the graph.
+type node struct {
+	id    chains.Node
+	flows []chains.Flow
+	next  int // the next flow to replay
+	hop   int // the fewest hops at which taint reached it
+	seed  bool
+	acct  *Account // account and holding nodes
+	ins   []Lot    // a UTXO transaction's inputs so far
+	outs  []uint64 // a UTXO transaction's output taint, once split
+	// entered maps a transaction to the hop of a tainted inflow of this
+	// node in it: value a contract passes on in the same transaction is
+	// the same hop.
+	entered map[chains.Hash]int
+}
+
+// walker is one trace in progress.
+type walker struct {
+	ctx     context.Context
+	g       Graph
+	lk      labels.Lookuper
+	opts    Options
+	nodes   map[chains.Node]*node
+	queue   eventQueue
+	pending map[pendingKey]*big.Int // taint on its way into a node
+	in      map[chains.Node][]*Edge // the tainted flows into each node, in chain order
+	res     *Result
+}
+
+type pendingKey struct {
+	to   chains.Node
+	link chains.Link
+}
+
+// Trace follows the taint of seeds forward over g, in chain order, under
+// opts.Model: every flow out of a tainted node carries the part of it the
+// model says, hop by hop, until a labelled exchange, mixer, bridge or other
+// service, a hub, the hop bound or the end of the data. Seeds are fully
+// tainted: all value they receive is stolen. lk gives labels; nil finds
+// nothing.
+func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
+	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
+		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
+	for _, s := range seeds {
+		n, err := w.touch(s, chains.Pos{}, 0)
+		if err != nil {
+			return nil, err
+		}
+		if n != nil {
+			n.seed = true
+		}
+	}
+	for w.queue.Len() > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		n := heap.Pop(&w.queue).(*node)
+		if err := w.step(n); err != nil {
+			return nil, fmt.Errorf("trace %s: %w", n.id, err)
+		}
+		w.schedule(n)
+	}
+	w.finish()
+	return w.res, nil
+}
+
+// touch starts following node id from position from on: it reads the
+// node's flows, replays those before from as clean (the balance that taint
+// will mix with), and queues the rest. It returns nil for a node it does not
+// follow (a hub, which becomes a finding).
+func (w *walker) touch(id chains.Node, from chains.Pos, hop int) (*node, error) {
+	if n, ok := w.nodes[id]; ok {
+		return n, nil
+	}
+	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), entered: map[chains.Hash]int{}}
+	err := w.g.Flows(w.ctx, id, func(f chains.Flow) error {
+		if len(n.flows) == w.opts.FanOut {
+			return errHub
+		}
+		n.flows = append(n.flows, f)
+		return nil
+	})
+	if errors.Is(err, errHub) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", id, err)
+	}
+	w.res.Visited += len(n.flows)
+	w.nodes[id] = n
+	for n.next < len(n.flows) && n.flows[n.next].Pos.Less(from) {
+		if err := w.replayClean(n, &n.flows[n.next]); err != nil {
+			return nil, err
+		}
+		n.next++
+	}
+	w.schedule(n)
+	return n, nil
+}
+
+// replayClean applies a flow from before taint reached the node.
+func (w *walker) replayClean(n *node, f *chains.Flow) error {
+	if n.id.Kind == chains.TxNode {
+		return nil // a transaction's flows are all at one place in chain order
+	}
+	if f.In {
+		return n.acct.In(f.Amount, new(big.Int))
+	}
+	_, err := n.acct.Out(f.Amount)
+	return err
+}
+
+// schedule queues the node's next flow, if it has one inside the window.
+func (w *walker) schedule(n *node) {
+	for n.next < len(n.flows) && w.opts.Since > 0 && n.flows[n.next].Time < w.opts.Since {
+		if err := w.replayClean(n, &n.flows[n.next]); err != nil {
+			return
+		}
+		n.next++
+	}
+	if n.next < len(n.flows) && (w.opts.Until == 0 || n.flows[n.next].Time <= w.opts.Until) {
+		heap.Push(&w.queue, n)
+	}
+}
+
+// step applies the node's next flow.
+func (w *walker) step(n *node) error {
+	f := &n.flows[n.next]
+	n.next++
+	if f.In {
+		return w.inflow(n, f)
+	}
+	return w.outflow(n, f)
+}
+
+func (w *walker) inflow(n *node, f *chains.Flow) error {
+	taint := new(big.Int)
+	key := pendingKey{to: n.id, link: f.Link}
+	if t, ok := w.pending[key]; ok {
+		taint = t
+		delete(w.pending, key)
+	}
+	if n.seed {
+		taint = new(big.Int).Set(f.Amount)
+	}
+	if n.id.Kind == chains.TxNode {
+		n.ins = append(n.ins, Lot{Value: f.Amount.Uint64(), Taint: taint.Uint64()})
+		return nil
+	}
+	return n.acct.In(f.Amount, taint)
+}
+
+// outflow works out the taint a flow carries away and passes it on.
+func (w *walker) outflow(n *node, f *chains.Flow) error {
+	taint, err := w.carried(n, f)
+	if err != nil || taint.Sign() == 0 {
+		return err
+	}
+	if min := w.min(n.id.Chain, n.id.Asset); min != nil && taint.Cmp(min) < 0 {
+		return nil
+	}
+	hop := n.hop + 1
+	if h, ok := n.entered[f.Tx]; ok && n.id.Kind == chains.AccountNode {
+		hop = h // a contract passing value on inside the transaction that brought it: the same hop
+	}
+	if n.seed {
+		hop = 1
+		if n.id.Kind == chains.HoldingNode {
+			hop = 0 // a seed address's coins spent by its own transaction: no hop yet
+		}
+	}
+	if hop > w.opts.Hops {
+		return nil
+	}
+	e := &Edge{ID: len(w.res.Edges), From: n.id, To: f.Other, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
+		Amount: f.Amount, Tainted: taint, Kind: f.Kind, Address: f.Address, Hop: hop}
+	w.res.Edges = append(w.res.Edges, e)
+	return w.deliver(e, f)
+}
+
+// carried is the taint flow f takes out of node n under the model.
+func (w *walker) carried(n *node, f *chains.Flow) (*big.Int, error) {
+	if n.id.Kind != chains.TxNode {
+		return n.acct.Out(f.Amount)
+	}
+	if n.outs == nil {
+		if err := w.split(n); err != nil {
+			return nil, err
+		}
+	}
+	vout := f.Pos.Index &^ (1 << 31)
+	if int(vout) >= len(n.outs) {
+		return nil, fmt.Errorf("output %d of %d", vout, len(n.outs))
+	}
+	return new(big.Int).SetUint64(n.outs[vout]), nil
+}
+
+// split shares a UTXO transaction's input taint among its outputs. Value
+// the transaction spends that the store could not resolve (and a
+// coinbase's new coins) counts as clean.
+func (w *walker) split(n *node) error {
+	var outs []uint64
+	var in, out uint64
+	for _, f := range n.flows {
+		if !f.In {
+			outs = append(outs, f.Amount.Uint64())
+			out += f.Amount.Uint64()
+		}
+	}
+	for _, l := range n.ins {
+		in += l.Value
+	}
+	lots := n.ins
+	if out > in {
+		lots = append(lots, Lot{Value: out - in})
+	}
+	taint, _, err := SplitUTXO(w.opts.Model, lots, outs)
+	n.outs = taint
+	return err
+}
+
+func (w *walker) min(c chains.Chain, a chains.Asset) *big.Int {
+	if w.opts.Min == nil {
+		return nil
+	}
+	return w.opts.Min(c, a)
+}
+
+// deliver hands an edge's taint to the node it enters: a finding where that
+// is a labelled service or a hub, else the next node to follow.
+func (w *walker) deliver(e *Edge, f *chains.Flow) error {
+	to := e.To
+	if to.Kind == 0 || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
+		return nil // fees, burns and unresolved sources end here
+	}
+	w.received(e)
+	if w.labelled(e) {
+		return nil
+	}
+	if to.Kind == chains.HoldingNode {
+		return nil // an unspent output: the money rests here
+	}
+	n, err := w.touch(to, e.Pos, e.Hop)
+	if err != nil {
+		return err
+	}
+	if n == nil {
+		w.finding(e, FindingHub, "", "fan-out", nil)
+		return nil
+	}
+	if prev, ok := n.entered[e.Tx]; !ok || e.Hop < prev {
+		n.entered[e.Tx] = e.Hop
+	}
+	n.hop = min(n.hop, e.Hop)
+	k := pendingKey{to: to, link: f.Link}
+	if w.pending[k] == nil {
+		w.pending[k] = new(big.Int)
+	}
+	w.pending[k].Add(w.pending[k], e.Tainted)
+	return nil
+}
+
+// received records the edge as a tainted inflow of its target.
+func (w *walker) received(e *Edge) {
+	t := w.res.Tainted[e.To]
+	if t == nil {
+		t = new(big.Int)
+		w.res.Tainted[e.To] = t
+	}
+	t.Add(t, e.Tainted)
+	w.in[e.To] = append(w.in[e.To], e)
+}
+
+// stops are the label categories that end a branch, with their findings.
+var stops = map[labels.Category]FindingKind{
+	labels.Exchange: FindingExchange,
+	labels.Mixer:    FindingMixer,
+	labels.Bridge:   FindingBridge,
+	labels.OTC:      FindingService,
+	labels.Service:  FindingService,
+}
+
+// labelled makes the findings of the address an edge reached and reports
+// whether it ends the branch.
+func (w *walker) labelled(e *Edge) bool {
+	if w.lk == nil || e.Address == "" {
+		return false
+	}
+	ls := w.lk.Lookup(e.To.Chain, e.Address)
+	for i := range ls {
+		if kind, ok := stops[ls[i].Category]; ok {
+			w.finding(e, kind, ls[i].Entity, "label", &ls[i])
+			return true
+		}
+	}
+	for i := range ls {
+		switch ls[i].Category {
+		case labels.Theft:
+			w.finding(e, FindingAttributed, ls[i].Entity, "label", &ls[i])
+			return false
+		case labels.Sanctioned:
+			w.finding(e, FindingSanctioned, ls[i].Entity, "label", &ls[i])
+			return false
+		}
+	}
+	return false
+}
+
+func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l *labels.Label) {
+	w.res.Findings = append(w.res.Findings, Finding{Kind: kind, Chain: e.To.Chain, Address: e.Address, Entity: entity,
+		Edge: e, Hop: e.Hop, Heuristic: heuristic, Label: l})
+}
+
+// finish fills each finding's path (following the best incoming edges back
+// to a seed) and orders the findings by (hop, block, tx, kind).
+func (w *walker) finish() {
+	for i := range w.res.Findings {
+		f := &w.res.Findings[i]
+		f.Path = w.path(f.Edge)
+		f.Paths = len(w.in[f.Edge.To])
+	}
+	sort.SliceStable(w.res.Findings, func(i, j int) bool {
+		a, b := &w.res.Findings[i], &w.res.Findings[j]
+		if a.Hop != b.Hop {
+			return a.Hop < b.Hop
+		}
+		if a.Edge.Pos != b.Edge.Pos {
+			return a.Edge.Pos.Less(b.Edge.Pos)
+		}
+		return a.Kind < b.Kind
+	})
+}
+
+// path walks back from e to a seed, at each node along the tainted inflow
+// before the edge out that carried the most taint (the earliest of equals).
+func (w *walker) path(e *Edge) []*Edge {
+	path := []*Edge{e}
+	seen := map[*Edge]bool{e: true}
+	for {
+		out := path[0]
+		if n := w.nodes[out.From]; n == nil || n.seed {
+			return path
+		}
+		var best *Edge
+		for _, in := range w.in[out.From] {
+			if in.Pos.Less(out.Pos) && !seen[in] && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) {
+				best = in
+			}
+		}
+		if best == nil {
+			return path
+		}
+		seen[best] = true
+		path = append([]*Edge{best}, path...)
+	}
+}
+
+// eventQueue orders nodes by the position of their next flow; at one
+// position outflows come first, so taint leaves a node before it arrives at
+// the next.
+type eventQueue []*node
+
+func (q eventQueue) Len() int { return len(q) }
+func (q eventQueue) Less(i, j int) bool {
+	a, b := &q[i].flows[q[i].next], &q[j].flows[q[j].next]
+	if a.Pos != b.Pos {
+		return a.Pos.Less(b.Pos)
+	}
+	return !a.In && b.In
+}
+func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *eventQueue) Push(x any)   { *q = append(*q, x.(*node)) }
+func (q *eventQueue) Pop() any {
+	old := *q
+	n := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return n
+}
