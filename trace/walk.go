@@ -284,6 +284,9 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 		return nil // fees, burns and unresolved sources end here
 	}
 	w.received(e)
+	if n := w.nodes[to]; n != nil && n.seed {
+		return w.pass(n, e, f) // taint back at a seed: nothing new to say
+	}
 	if w.labelled(e) {
 		return nil
 	}
@@ -298,6 +301,12 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 		w.finding(e, FindingHub, "", "fan-out", nil)
 		return nil
 	}
+	return w.pass(n, e, f)
+}
+
+// pass queues an edge's taint for the inflow of node n it becomes.
+func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
+	to := n.id
 	if prev, ok := n.entered[e.Tx]; !ok || e.Hop < prev {
 		n.entered[e.Tx] = e.Hop
 	}

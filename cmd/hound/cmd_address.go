@@ -10,6 +10,7 @@ import (
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace/report"
 )
 
 func newAddressCommand(g *globalOptions) *cobra.Command {
@@ -82,7 +83,7 @@ func runAddress(w io.Writer, g *globalOptions, st *store.Store, format string, s
 	for _, b := range store.Balances(sub.Address, ts) {
 		bj := balanceJSON{Asset: string(b.Asset), Amount: b.Amount.String()}
 		if tok := names.token(b.Asset); tok.Known {
-			bj.Symbol, bj.Display = tok.Symbol, formatUnits(b.Amount, tok.Decimals)
+			bj.Symbol, bj.Display = tok.Symbol, report.Units(b.Amount, tok.Decimals)
 		}
 		out.Balances = append(out.Balances, bj)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace/report"
 )
 
 func newTxCommand(g *globalOptions) *cobra.Command {
@@ -129,7 +130,7 @@ func fillUTXO(st *store.Store, out *txJSON, rec *store.TxRecord) error {
 	}
 	for i, o := range tx.Outputs {
 		oj := outputJSON{Index: uint32(i), Address: string(o.Address), Script: o.Kind.String(),
-			Amount: strconv.FormatUint(o.Value, 10), Display: formatUnits(new(big.Int).SetUint64(o.Value), 8),
+			Amount: strconv.FormatUint(o.Value, 10), Display: report.Units(new(big.Int).SetUint64(o.Value), 8),
 			PubKey: hex.EncodeToString(o.PubKey), Data: hex.EncodeToString(o.Data), Memo: printable(o.Data)}
 		by, spent, err := st.SpentBy(rec.Chain, chains.Outpoint{Tx: tx.Hash, Index: uint32(i)})
 		if err != nil {
@@ -170,7 +171,7 @@ func utxoTable(w io.Writer, out *txJSON) error {
 			fmt.Fprintf(tw, "%d\t%s\t(unresolved: the store lacks the spent output's block)\t\n", i, in.Spends)
 		default:
 			v, _ := new(big.Int).SetString(in.Amount, 10)
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s BTC\n", i, in.Spends, in.Address, formatUnits(v, 8))
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s BTC\n", i, in.Spends, in.Address, report.Units(v, 8))
 		}
 	}
 	fmt.Fprintln(tw)

@@ -118,6 +118,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 		newTxCommand(&g),
 		newStoreCommand(&g),
 		newLabelsCommand(&g),
+		newTraceCommand(&g),
 		newDemoCommand(&g),
 		newVersionCommand(),
 	)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace/report"
 )
 
 // formatOptions is the --format flag of commands that print a table or
@@ -102,28 +103,6 @@ func newTable(w io.Writer) *tabwriter.Writer {
 	return tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 }
 
-// formatUnits writes a base-unit amount in whole units with exact decimals,
-// trailing zeros trimmed: 1500000000000000000 with 18 decimals is "1.5".
-func formatUnits(v *big.Int, decimals uint8) string {
-	s := new(big.Int).Abs(v).String()
-	sign := ""
-	if v.Sign() < 0 {
-		sign = "-"
-	}
-	d := int(decimals)
-	if d == 0 {
-		return sign + s
-	}
-	if len(s) <= d {
-		s = strings.Repeat("0", d-len(s)+1) + s
-	}
-	whole, frac := s[:len(s)-d], strings.TrimRight(s[len(s)-d:], "0")
-	if frac == "" {
-		return sign + whole
-	}
-	return sign + whole + "." + frac
-}
-
 // assetNamer gives display names and decimals of assets, from the store's
 // token records.
 type assetNamer struct {
@@ -164,7 +143,7 @@ func (n *assetNamer) display(a chains.Asset, v *big.Int) string {
 	if sym == "" {
 		sym = string(a)
 	}
-	return formatUnits(v, t.Decimals) + " " + sym
+	return report.Units(v, t.Decimals) + " " + sym
 }
 
 // transferJSON is a transfer in the JSON contract (DESIGN.md): amounts are
@@ -192,7 +171,7 @@ func (n *assetNamer) transferJSON(t *chains.Transfer) transferJSON {
 		out.Tx = t.Tx.Format(t.Chain)
 	}
 	if tok := n.token(t.Asset); tok.Known {
-		out.Symbol, out.Display = tok.Symbol, formatUnits(t.Amount, tok.Decimals)
+		out.Symbol, out.Display = tok.Symbol, report.Units(t.Amount, tok.Decimals)
 	}
 	return out
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace/report"
 )
 
 func TestFormatUnits(t *testing.T) {
@@ -27,8 +28,8 @@ func TestFormatUnits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		v, _ := new(big.Int).SetString(tt.v, 10)
-		if got := formatUnits(v, tt.decimals); got != tt.want {
-			t.Errorf("formatUnits(%s, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
+		if got := report.Units(v, tt.decimals); got != tt.want {
+			t.Errorf("report.Units(%s, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
 		}
 	}
 }

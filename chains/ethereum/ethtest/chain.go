@@ -60,6 +60,10 @@ const (
 type Options struct {
 	// Accounts is the number of funded keys; 0 means 10.
 	Accounts int
+	// Unfunded adds keys the genesis gives nothing, numbered after the
+	// funded ones: addresses whose every wei the chain's transfers show
+	// (with ZeroGasPrice they can send what they receive).
+	Unfunded int
 	// Balance is each funded key's genesis balance in wei; nil means
 	// 1,000,000 ether.
 	Balance *big.Int
@@ -106,9 +110,11 @@ func Start(opts Options) (*Chain, error) {
 	if accounts == 0 {
 		accounts = defaultAccounts
 	}
-	if accounts < 0 {
-		return nil, fmt.Errorf("ethtest: start: negative number of accounts %d", accounts)
+	if accounts < 0 || opts.Unfunded < 0 {
+		return nil, fmt.Errorf("ethtest: start: negative number of accounts %d+%d", accounts, opts.Unfunded)
 	}
+	funded := accounts
+	accounts += opts.Unfunded
 	balance := opts.Balance
 	if balance == nil {
 		balance = new(big.Int).Mul(big.NewInt(1_000_000), big.NewInt(params.Ether))
@@ -137,7 +143,9 @@ func Start(opts Options) (*Chain, error) {
 		}
 		c.keys[i] = key
 		c.addrs[i] = crypto.PubkeyToAddress(key.PublicKey)
-		alloc[c.addrs[i]] = types.Account{Balance: new(big.Int).Set(balance)}
+		if i < funded {
+			alloc[c.addrs[i]] = types.Account{Balance: new(big.Int).Set(balance)}
+		}
 	}
 	genesis := &core.Genesis{
 		Config:   config,
@@ -272,17 +280,17 @@ func (c *Chain) ChainID() *big.Int {
 	return new(big.Int).Set(c.chainID)
 }
 
-// Accounts returns the number of funded keys.
+// Accounts returns the number of keys, funded and unfunded.
 func (c *Chain) Accounts() int {
 	return len(c.keys)
 }
 
-// Key returns the i-th funded key. It panics if i is not in [0, Accounts()).
+// Key returns the i-th key. It panics if i is not in [0, Accounts()).
 func (c *Chain) Key(i int) *ecdsa.PrivateKey {
 	return c.keys[i]
 }
 
-// Addr returns the address of the i-th funded key. It panics if i is not in
+// Addr returns the address of the i-th key. It panics if i is not in
 // [0, Accounts()).
 func (c *Chain) Addr(i int) common.Address {
 	return c.addrs[i]

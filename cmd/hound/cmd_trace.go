@@ -1,0 +1,254 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math/big"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/labels"
+	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace"
+	"github.com/houndtrace/hound/trace/report"
+)
+
+type traceOptions struct {
+	Actor  string
+	Model  string
+	Hops   int
+	Min    string
+	Since  string
+	Until  string
+	FanOut int
+	Format string
+	Out    string
+}
+
+func newTraceCommand(g *globalOptions) *cobra.Command {
+	var opts traceOptions
+	cmd := &cobra.Command{
+		Use:   "trace [<chain>:<address|txid> ...]",
+		Short: "Follow stolen money forward from its seeds to the services it reaches",
+		Long: `Follow the taint of the seeds forward over the synced flow graph, hop by hop in chain
+order, and report where it meets a labelled exchange, mixer, bridge or other service (which
+ends that branch), a hub (an unlabelled address with more flows than --fanout), or another
+attributed address.
+
+Seeds are the addresses or transactions named, or, without any, every address labelled as a
+theft of --actor (default DPRK). Seeds are fully tainted; each flow out of a tainted node
+carries the part of it that the taint model says:
+
+  haircut  (default) every outflow carries the node's tainted share of its balance
+  poison   everything leaving a tainted node is tainted
+  fifo     first in, first out (Clayton's rule): the oldest value leaves first
+  lifo     last in, first out
+  tiho     taint in, haircut out: tainted value leaves first
+
+Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the models.`,
+		Example: `  hound trace ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96 --hops 6 --model fifo --format json
+  hound trace bitcoin:bc1q... --min 0.01
+  hound trace --actor DPRK --since 2022-03-23T00:00:00Z`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runTrace(cmd.Context(), cmd.OutOrStdout(), g, opts, args)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Actor, "actor", labels.DPRK, "without seeds on the command line: seed every theft address attributed to this actor")
+	f.StringVar(&opts.Model, "model", trace.DefaultModel.String(), "taint model: haircut, poison, fifo, lifo or tiho")
+	f.IntVar(&opts.Hops, "hops", trace.DefaultHops, "how many hops from a seed to follow")
+	f.StringVar(&opts.Min, "min", "", "the smallest tainted amount followed, in whole units of each asset (e.g. 0.01)")
+	f.StringVar(&opts.Since, "since", "", "follow flows from this time on: RFC 3339 or block:N")
+	f.StringVar(&opts.Until, "until", "", "follow flows up to this time: RFC 3339 or block:N")
+	f.IntVar(&opts.FanOut, "fanout", trace.DefaultFanOut, "a node with more flows than this is a hub, reported and not followed")
+	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	f.StringVarP(&opts.Out, "output", "o", "", "write to FILE instead of standard output")
+	return cmd
+}
+
+func runTrace(ctx context.Context, stdout io.Writer, g *globalOptions, opts traceOptions, args []string) error {
+	if err := checkFormat(opts.Format, "table", "json"); err != nil {
+		return err
+	}
+	model, err := trace.ParseModel(opts.Model)
+	if err != nil {
+		return usageError{fmt.Errorf("--model: %w", err)}
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	idx, err := g.labelIndex(st)
+	if err != nil {
+		return err
+	}
+	seeds, err := traceSeeds(ctx, st, idx, opts.Actor, args)
+	if err != nil {
+		return err
+	}
+	topts := trace.Options{Model: model, Hops: opts.Hops, FanOut: opts.FanOut}
+	if topts.Since, err = traceTime(st, seeds, "--since", opts.Since); err != nil {
+		return err
+	}
+	if topts.Until, err = traceTime(st, seeds, "--until", opts.Until); err != nil {
+		return err
+	}
+	names := map[chains.Chain]*assetNamer{}
+	namer := func(c chains.Chain) *assetNamer {
+		if names[c] == nil {
+			names[c] = newAssetNamer(st, c)
+		}
+		return names[c]
+	}
+	if opts.Min != "" {
+		if _, err := parseUnits(opts.Min, 18); err != nil {
+			return usageError{fmt.Errorf("--min %q: %w", opts.Min, err)}
+		}
+		topts.Min = func(c chains.Chain, a chains.Asset) *big.Int {
+			v, _ := parseUnits(opts.Min, namer(c).token(a).Decimals)
+			return v
+		}
+	}
+	res, err := trace.Trace(ctx, st, idx, seeds, topts)
+	if err != nil {
+		return err
+	}
+	doc, err := traceDocument(st, idx, namer, res)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if opts.Out != "" {
+		f, err := os.Create(opts.Out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if opts.Format == "json" {
+		return writeJSON(w, doc)
+	}
+	return report.WriteTable(w, doc, storeAssets{namer})
+}
+
+// traceSeeds turns the arguments, or the actor's theft labels, into seed
+// nodes.
+func traceSeeds(ctx context.Context, st *store.Store, idx *labels.Set, actor string, args []string) ([]chains.Node, error) {
+	var subjects []chains.Subject
+	for _, a := range args {
+		sub, err := chains.ParseSubject(a)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		subjects = append(subjects, sub)
+	}
+	if len(args) == 0 {
+		for _, l := range idx.Labels() {
+			if l.Traced() && l.Category == labels.Theft && strings.EqualFold(l.Actor, actor) {
+				subjects = append(subjects, chains.Subject{Chain: l.Chain, Address: l.Address})
+			}
+		}
+		if len(subjects) == 0 {
+			return nil, usagef("no seeds: name addresses to trace, or import theft labels of actor %q", actor)
+		}
+	}
+	var seeds []chains.Node
+	seen := map[chains.Node]bool{}
+	for _, sub := range subjects {
+		var nodes []chains.Node
+		switch {
+		case sub.IsTx && sub.Chain.IsEVM():
+			return nil, usagef("%s:%s: seed an Ethereum theft by its recipient's address", sub.Chain, sub.Tx.Format(sub.Chain))
+		case sub.IsTx:
+			nodes = []chains.Node{chains.TxOf(sub.Chain, sub.Tx)}
+		case sub.Chain.IsEVM():
+			assets, err := st.Assets(ctx, sub.Chain, sub.Address)
+			if err != nil {
+				return nil, err
+			}
+			for _, a := range assets {
+				nodes = append(nodes, chains.AccountOf(sub.Chain, sub.Address, a))
+			}
+		default:
+			nodes = []chains.Node{chains.HoldingOf(sub.Chain, sub.Address)}
+		}
+		for _, n := range nodes {
+			if !seen[n] {
+				seen[n] = true
+				seeds = append(seeds, n)
+			}
+		}
+	}
+	return seeds, nil
+}
+
+// traceTime reads --since/--until: RFC 3339, or block:N of the first
+// seed's chain.
+func traceTime(st *store.Store, seeds []chains.Node, flag, v string) (uint64, error) {
+	if v == "" {
+		return 0, nil
+	}
+	if n, ok := strings.CutPrefix(v, "block:"); ok {
+		h, err := strconv.ParseUint(n, 10, 64)
+		if err != nil || len(seeds) == 0 {
+			return 0, usagef("%s %q: want block:N with N a block number", flag, v)
+		}
+		t, err := st.BlockTime(seeds[0].Chain, h)
+		if err != nil {
+			return 0, usagef("%s %q: the store has no %s block %d", flag, v, seeds[0].Chain, h)
+		}
+		return t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return 0, usagef("%s %q: want an RFC 3339 time (2022-03-23T00:00:00Z) or block:N", flag, v)
+	}
+	return uint64(t.Unix()), nil
+}
+
+// parseUnits reads a decimal amount of whole units into base units, exactly.
+func parseUnits(s string, decimals uint8) (*big.Int, error) {
+	whole, frac, _ := strings.Cut(strings.TrimSpace(s), ".")
+	if len(frac) > int(decimals) {
+		return nil, fmt.Errorf("more than %d decimals", decimals)
+	}
+	v, ok := new(big.Int).SetString(whole+frac+strings.Repeat("0", int(decimals)-len(frac)), 10)
+	if !ok || v.Sign() < 0 {
+		return nil, fmt.Errorf("not a non-negative decimal number")
+	}
+	return v, nil
+}
+
+// storeAssets names assets from the store's token records, for reports.
+type storeAssets struct {
+	namer func(chains.Chain) *assetNamer
+}
+
+func (a storeAssets) Token(c chains.Chain, asset chains.Asset) chains.Token {
+	return a.namer(c).token(asset)
+}
+
+// traceDocument builds hound.trace/v1 with the store's heights.
+func traceDocument(st *store.Store, idx *labels.Set, namer func(chains.Chain) *assetNamer, res *trace.Result) (*report.Document, error) {
+	heights := map[chains.Chain]uint64{}
+	cs, err := st.Chains()
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range cs {
+		cp, _, err := st.Checkpoint(c)
+		if err != nil {
+			return nil, err
+		}
+		heights[c] = cp.Height
+	}
+	return report.Build(res, versionString(), heights, idx, storeAssets{namer}), nil
+}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/ethereum/go-ethereum/common"
+
+	"github.com/houndtrace/hound/chains/ethereum/ethtest"
+	"github.com/houndtrace/hound/trace/report"
+)
+
+// TestTraceEthereum plays a laundering run on a real chain with zero gas
+// prices (so every amount is exact), syncs it, and traces it from the
+// DPRK-labelled seed over 4 hops, with splits, merges with clean money and
+// a token leg, to a labelled exchange hot wallet and a labelled mixer pool.
+// The expected taint is derived by hand in the comments below.
+func TestTraceEthereum(t *testing.T) {
+	const funded = 1
+	c, err := ethtest.Start(ethtest.Options{Accounts: funded, Unfunded: 6, ZeroGasPrice: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const victim, seed, a, b, cc, d, e = 0, 1, 2, 3, 4, 5, 6 // key numbers; all but the victim start empty
+	exchange := common.HexToAddress("0x00000000000000000000000000000000000e7c4a")
+	check := func(_ common.Hash, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	commit := func() {
+		t.Helper()
+		if _, err := c.Commit(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	token, h, err := c.Deploy(victim, "Token", nil, "Tether", "USDT", uint8(6))
+	check(h, err)
+	pool, h, err := c.Deploy(victim, "Mixer", nil, ether(10))
+	check(h, err)
+	commit()
+	check(c.SendETH(victim, c.Addr(seed), ether(100))) // the theft
+	check(c.Transact(victim, token, "Token", "mint", nil, c.Addr(seed), big.NewInt(1000_000000)))
+	commit()
+	check(c.SendETH(seed, c.Addr(a), ether(60))) // hop 1: the split
+	check(c.SendETH(seed, c.Addr(b), ether(40)))
+	check(c.Transact(seed, token, "Token", "transfer", nil, c.Addr(cc), big.NewInt(1000_000000))) // the token leg
+	commit()
+	check(c.SendETH(victim, c.Addr(a), ether(20))) // clean money merges into A
+	commit()
+	check(c.SendETH(a, c.Addr(cc), ether(40))) // hop 2: C merges A's and B's
+	check(c.SendETH(b, c.Addr(cc), ether(10)))
+	commit()
+	check(c.SendETH(cc, c.Addr(d), ether(25))) // hop 3
+	check(c.Transact(cc, token, "Token", "transfer", nil, c.Addr(d), big.NewInt(400_000000)))
+	commit()
+	check(c.SendETH(cc, c.Addr(e), ether(20))) // hop 3
+	commit()
+	check(c.SendETH(victim, c.Addr(e), ether(5))) // clean money merges into E
+	commit()
+	check(c.SendETH(d, exchange, ether(25))) // hop 4: to the exchange
+	check(c.Transact(d, token, "Token", "transfer", nil, exchange, big.NewInt(400_000000)))
+	commit()
+	check(c.Transact(e, pool, "Mixer", "deposit", ether(10), [32]byte{1})) // hop 4: into the pool
+	commit()
+
+	dir := filepath.Join(t.TempDir(), "store")
+	labelFile := filepath.Join(t.TempDir(), "case.csv")
+	lower := func(x common.Address) string { return strings.ToLower(x.Hex()) }
+	os.WriteFile(labelFile, []byte("chain,address,category,entity,actor,group,campaign,source,confidence\n"+
+		fmt.Sprintf("ethereum,%s,theft,Test Exploiter,DPRK,Lazarus Group,Test 2026,test case,authority_data\n", lower(c.Addr(seed)))+
+		fmt.Sprintf("ethereum,%s,exchange,Test Exchange,,,,test case,service_data\n", lower(exchange))+
+		fmt.Sprintf("ethereum,%s,mixer,Test Pool 10 ETH,,,,test case,service_data\n", lower(pool))), 0o644)
+	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet")
+
+	node := func(k int) string { return "ethereum:" + lower(c.Addr(k)) }
+	ex, pl, usdt := "ethereum:"+lower(exchange), "ethereum:"+lower(pool), "/"+lower(token)
+	type want struct {
+		kind, to, asset, tainted, amount string
+		hop                              int
+		path                             []string // the nodes the path visits, seed first
+	}
+	tests := []struct {
+		model string
+		want  []want
+	}{
+		{"haircut", []want{
+			// The token leg: the seed's 1000 USDT are all tainted; C passes 400 on, D all of them.
+			{"exchange", lower(exchange), lower(token), "400000000", "400000000", 3, []string{node(seed) + usdt, node(cc) + usdt, node(d) + usdt, ex + usdt}},
+			// A holds 60 T + 20 C and sends 40: 40*60/80 = 30 T. B sends 10 of its 40 T: 10 T.
+			// C holds 50 with 40 T and sends 25: 25*40/50 = 20 T to D, which sends it all on.
+			{"exchange", lower(exchange), "native", ether(20).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
+			// C keeps 25 with 20 T and sends 20: 20*20/25 = 16 T to E, which gets 5 C more,
+			// holds 25 with 16 T, and deposits 10: 10*16/25 = 6.4 T.
+			{"mixer", lower(pool), "native", "6400000000000000000", ether(10).String(), 4, []string{node(seed), node(a), node(cc), node(e), pl}},
+		}},
+		{"fifo", []want{
+			{"exchange", lower(exchange), lower(token), "400000000", "400000000", 3, []string{node(seed) + usdt, node(cc) + usdt, node(d) + usdt, ex + usdt}},
+			// A's oldest 60 are tainted: its 40 out are all tainted; so is everything C and D pass on.
+			{"exchange", lower(exchange), "native", ether(25).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
+			// E's oldest 20 are tainted (the 5 clean came later): the 10 deposited are all tainted.
+			{"mixer", lower(pool), "native", ether(10).String(), ether(10).String(), 4, []string{node(seed), node(a), node(cc), node(e), pl}},
+		}},
+	}
+	for _, tt := range tests {
+		var doc report.Document
+		out := mustHound(t, "trace", node(seed), "--hops", "6", "--model", tt.model, "--format", "json", "--store", dir, "--labels", labelFile)
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if doc.Schema != "hound.trace/v1" || doc.Model != tt.model || len(doc.Findings) != len(tt.want) {
+			t.Fatalf("%s: %d findings:\n%s", tt.model, len(doc.Findings), out)
+		}
+		for i, w := range tt.want {
+			f := doc.Findings[i]
+			if f.Kind != w.kind || f.Address != w.to || f.Asset != w.asset || f.Tainted != w.tainted || f.Amount != w.amount || f.Hop != w.hop {
+				t.Errorf("%s: finding %d: %s %s %s tainted %s of %s hop %d; want %+v", tt.model, i, f.Kind, f.Address, f.Asset, f.Tainted, f.Amount, f.Hop, w)
+				continue
+			}
+			var path []string
+			for j, p := range f.Path {
+				if j == 0 {
+					path = append(path, p.From)
+				}
+				path = append(path, p.To)
+			}
+			if strings.Join(path, " ") != strings.Join(w.path, " ") {
+				t.Errorf("%s: finding %d: path\n %v\nwant\n %v", tt.model, i, path, w.path)
+			}
+		}
+	}
+}

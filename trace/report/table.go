@@ -1,0 +1,77 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"math/big"
+	"text/tabwriter"
+)
+
+// WriteTable writes the findings first, one sentence each, then the tainted
+// value per hop.
+func WriteTable(w io.Writer, d *Document, assets Assets) error {
+	fmt.Fprintf(w, "trace of %d seed(s) under the %s model: %d finding(s), %d tainted flow(s)\n\n", len(d.Seeds), d.Model, len(d.Findings), len(d.Edges))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(d.Findings) > 0 {
+		fmt.Fprintln(tw, "HOP\tKIND\tENTITY\tADDRESS\tTAINTED\tOF\tTX\tBLOCK")
+		for _, f := range d.Findings {
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%d\n", f.Hop, f.Kind, f.Entity, f.Address,
+				amount(f.Tainted, f.Asset, f.Chain, assets), amount(f.Amount, f.Asset, f.Chain, assets), short(f.Tx), f.Block)
+		}
+		fmt.Fprintln(tw)
+	}
+	fmt.Fprintln(tw, "HOP\tFLOWS\tTAINTED")
+	type key struct {
+		hop          int
+		chain, asset string
+	}
+	sums := map[key]*big.Int{}
+	flows := map[int]int{}
+	var order []key
+	for _, e := range d.Edges {
+		k := key{e.Hop, e.Chain, e.Asset}
+		if sums[k] == nil {
+			sums[k] = new(big.Int)
+			order = append(order, k)
+		}
+		t, _ := new(big.Int).SetString(e.Tainted, 10)
+		sums[k].Add(sums[k], t)
+		flows[e.Hop]++
+	}
+	for hop := 0; hop <= maxHop(d); hop++ {
+		for _, k := range order {
+			if k.hop == hop {
+				fmt.Fprintf(tw, "%d\t%d\t%s\n", hop, flows[hop], amount(sums[k].String(), k.asset, k.chain, assets))
+			}
+		}
+	}
+	return tw.Flush()
+}
+
+func maxHop(d *Document) int {
+	m := 0
+	for _, e := range d.Edges {
+		m = max(m, e.Hop)
+	}
+	return m
+}
+
+// amount writes base units of an asset in whole units with its symbol.
+func amount(v, asset, chain string, assets Assets) string {
+	n, ok := new(big.Int).SetString(v, 10)
+	if !ok {
+		return v
+	}
+	tok := assets.Token(chainOf(chain), assetOf(asset))
+	if !tok.Known {
+		return v + " units of " + asset
+	}
+	return Units(n, tok.Decimals) + " " + tok.Symbol
+}
+
+func short(s string) string {
+	if len(s) <= 20 {
+		return s
+	}
+	return s[:10] + "…" + s[len(s)-8:]
+}
