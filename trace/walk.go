@@ -342,8 +342,8 @@ var stops = map[labels.Category]FindingKind{
 // labelled makes the findings of the address an edge reached and reports
 // whether it ends the branch.
 func (w *walker) labelled(e *Edge) bool {
-	if w.lk == nil || e.Address == "" {
-		return false
+	if w.lk == nil || e.Address == "" || e.From.Kind == chains.HoldingNode {
+		return false // a coin leaving an address reaches no new address
 	}
 	ls := w.lk.Lookup(e.To.Chain, e.Address)
 	for i := range ls {

@@ -9,8 +9,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/ethereum/go-ethereum/common"
 
+	"github.com/houndtrace/hound/chains/bitcoin/btcdtest"
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
 	"github.com/houndtrace/hound/trace/report"
 )
@@ -133,6 +135,108 @@ func TestTraceEthereum(t *testing.T) {
 			}
 			if strings.Join(path, " ") != strings.Join(w.path, " ") {
 				t.Errorf("%s: finding %d: path\n %v\nwant\n %v", tt.model, i, path, w.path)
+			}
+		}
+	}
+}
+
+// TestTraceBitcoin is the same kind of run on a real btcd regtest node:
+// the seed's 10 BTC split; one branch merges with a clean coin and peels
+// down to an exchange deposit, the other merges with the first's change and
+// ends in a mixer. Every transaction pays the harness's fixed fee of 10,000
+// sat and has no change output, so the amounts are exact.
+func TestTraceBitcoin(t *testing.T) {
+	ctx := t.Context()
+	n, err := btcdtest.Start(ctx, t, btcdtest.Options{Seed: "hound-trace"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Generate(ctx, 101); err != nil {
+		t.Fatal(err)
+	}
+	w := n.Wallet
+	to := func(key int, sats int64) *wire.TxOut {
+		return &wire.TxOut{Value: sats, PkScript: w.Script(btcdtest.P2WPKH, key)}
+	}
+	addr := func(key int) string {
+		a, err := w.Address(btcdtest.P2WPKH, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a.String()
+	}
+	// spend sends one transaction and mines it in a block of its own.
+	spend := func(ins []wire.OutPoint, outs ...*wire.TxOut) *wire.MsgTx {
+		t.Helper()
+		tx, err := n.Spend(ctx, ins, outs...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := n.Generate(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		return tx
+	}
+	out := func(tx *wire.MsgTx, i uint32) []wire.OutPoint { return []wire.OutPoint{{Hash: tx.TxHash(), Index: i}} }
+	const seed, a, b, k, c, d, e, f, g, exchange, mixer = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+	coinbase := w.UTXOs()[0] // block 1's 50 BTC, mature now
+	theft := spend([]wire.OutPoint{coinbase.OutPoint}, to(seed, 1_000_000_000), to(k, 3_999_990_000))
+	tx1 := spend(out(theft, 0), to(a, 600_000_000), to(b, 399_990_000))                             // hop 1: the split
+	tx2 := spend(append(out(tx1, 0), out(theft, 1)...), to(c, 1_000_000_000), to(e, 3_599_980_000)) // hop 2: A merges with the clean K
+	tx3 := spend(out(tx2, 0), to(d, 999_990_000))                                                   // hop 3
+	spend(out(tx3, 0), to(exchange, 999_980_000))                                                   // hop 4: the exchange deposit
+	tx5 := spend(out(tx1, 1), to(f, 399_980_000))                                                   // hop 2
+	tx6 := spend(append(out(tx5, 0), out(tx2, 1)...), to(g, 3_999_950_000))                         // hop 3: F merges with E
+	spend(out(tx6, 0), to(mixer, 3_999_940_000))                                                    // hop 4: into the mixer
+
+	dir := filepath.Join(t.TempDir(), "store")
+	labelFile := filepath.Join(t.TempDir(), "case.csv")
+	os.WriteFile(labelFile, []byte("chain,address,category,entity,actor,group,campaign,source,confidence\n"+
+		fmt.Sprintf("bitcoin,%s,theft,Test Exploiter,DPRK,Lazarus Group,Test 2026,test case,authority_data\n", addr(seed))+
+		fmt.Sprintf("bitcoin,%s,exchange,Test Exchange,,,,test case,service_data\n", addr(exchange))+
+		fmt.Sprintf("bitcoin,%s,mixer,Test Mixer,,,,test case,service_data\n", addr(mixer))), 0o644)
+	mustHound(t, btcSyncArgs(n, n.URL(), dir)...)
+
+	tests := []struct {
+		model              string
+		exchange, mixerTnt string
+	}{
+		// Haircut, floored per output, the fee takes the remainder:
+		// tx2 has 600,000,000 T of 4,599,990,000: C gets
+		//   floor(1e9*6e8/4599990000) = 130,435,066, E floor(3599980000*6e8/4599990000) = 469,563,629;
+		// tx3: floor(999990000*130435066/1e9) = 130,433,761;
+		// tx4: floor(999980000*130433761/999990000) = 130,432,456 to the exchange.
+		// tx5: F is all tainted (399,980,000); tx6 holds 399,980,000 + 469,563,629 T of
+		//   3,999,960,000: G gets floor(3999950000*869543629/3999960000) = 869,541,455;
+		// tx7: floor(3999940000*869541455/3999950000) = 869,539,281 to the mixer.
+		{"haircut", "130432456", "869539281"},
+		// FIFO: tx2 streams A's 600,000,000 tainted sat first, all into C; E
+		// is clean. C, D and the deposit carry them (each fee, served last,
+		// takes clean sat). B was all tainted, so F carries 399,980,000 T;
+		// they come first in tx6, so G and the mixer get them.
+		{"fifo", "600000000", "399980000"},
+	}
+	for _, tt := range tests {
+		var doc report.Document
+		raw := mustHound(t, "trace", "bitcoin:"+addr(seed), "--model", tt.model, "--format", "json", "--store", dir, "--labels", labelFile)
+		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Findings) != 2 {
+			t.Fatalf("%s: %d findings:\n%s", tt.model, len(doc.Findings), raw)
+		}
+		ex, mx := doc.Findings[0], doc.Findings[1]
+		if ex.Kind != "exchange" || ex.Address != addr(exchange) || ex.Tainted != tt.exchange || ex.Amount != "999980000" || ex.Hop != 4 || len(ex.Path) != 5 {
+			t.Errorf("%s: exchange finding %+v", tt.model, ex)
+		}
+		if mx.Kind != "mixer" || mx.Address != addr(mixer) || mx.Tainted != tt.mixerTnt || mx.Amount != "3999940000" || mx.Hop != 4 || len(mx.Path) != 5 {
+			t.Errorf("%s: mixer finding %+v", tt.model, mx)
+		}
+		// The exchange's path: the seed's coin into tx1, then A, C, D, the deposit.
+		wantPath := []string{tx1.TxHash().String(), tx2.TxHash().String(), tx3.TxHash().String()}
+		for i, h := range wantPath {
+			if got := ex.Path[i+1].Tx; got != h {
+				t.Errorf("%s: exchange path step %d in tx %s, want %s", tt.model, i+1, got, h)
 			}
 		}
 	}
