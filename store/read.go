@@ -341,3 +341,14 @@ func loadBlock(txn *badger.Txn, c chains.Chain, n uint64) (*chains.Block, error)
 	})
 	return b, err
 }
+
+// BlockTime returns the time of chain c's stored block n (Unix seconds).
+func (s *Store) BlockTime(c chains.Chain, n uint64) (uint64, error) {
+	var t uint64
+	err := s.db.View(func(txn *badger.Txn) error {
+		b, err := getBlock(txn, c, n)
+		t = b.Time
+		return err
+	})
+	return t, err
+}
