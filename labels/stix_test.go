@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/houndtrace/hound/chains"
-	"github.com/houndtrace/hound/labels/internal/jsonschema"
+	"github.com/houndtrace/hound/labels/jsonschema"
 )
 
 var fixedClock = func() time.Time { return time.Date(2025, 3, 1, 12, 30, 45, 123456789, time.UTC) }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/houndtrace/hound/chains/bitcoin/btcdtest"
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
+	"github.com/houndtrace/hound/labels/jsonschema"
 	"github.com/houndtrace/hound/trace/report"
 )
 
@@ -117,6 +118,7 @@ func TestTraceEthereum(t *testing.T) {
 		if err := json.Unmarshal([]byte(out), &doc); err != nil {
 			t.Fatal(err)
 		}
+		validateTrace(t, out)
 		if doc.Schema != "hound.trace/v1" || doc.Model != tt.model || len(doc.Findings) != len(tt.want) {
 			t.Fatalf("%s: %d findings:\n%s", tt.model, len(doc.Findings), out)
 		}
@@ -222,6 +224,7 @@ func TestTraceBitcoin(t *testing.T) {
 		if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 			t.Fatal(err)
 		}
+		validateTrace(t, raw)
 		if len(doc.Findings) != 2 {
 			t.Fatalf("%s: %d findings:\n%s", tt.model, len(doc.Findings), raw)
 		}
@@ -238,6 +241,54 @@ func TestTraceBitcoin(t *testing.T) {
 			if got := ex.Path[i+1].Tx; got != h {
 				t.Errorf("%s: exchange path step %d in tx %s, want %s", tt.model, i+1, got, h)
 			}
+		}
+	}
+}
+
+// validateTrace checks a trace document against the repository's JSON
+// Schema of hound.trace/v1.
+func validateTrace(t *testing.T, raw string) {
+	t.Helper()
+	v, err := jsonschema.Load("../../trace/report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(raw))
+	dec.UseNumber()
+	var doc any
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatal(err)
+	}
+	if err := v.Validate("trace.schema.json", doc); err != nil {
+		t.Fatalf("the trace does not follow trace/report/trace.schema.json: %v", err)
+	}
+}
+
+// TestTraceSchemaRejects checks that the schema has teeth: broken documents
+// fail it.
+func TestTraceSchemaRejects(t *testing.T) {
+	v, err := jsonschema.Load("../../trace/report")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := `{"schema":"hound.trace/v1","version":"v1","model":"haircut","seeds":["ethereum:0x01"],"heights":{"ethereum":5},
+		"findings":[],"nodes":[],"edges":[{"id":0,"chain":"ethereum","tx":"","block":1,"time":"2026-01-01T00:00:00Z",
+		"from":"ethereum:0x01","to":"ethereum:0x02","asset":"native","amount":"10","tainted":"5","hop":1}]}`
+	for name, doc := range map[string]string{
+		"good":            good,
+		"unknown model":   strings.Replace(good, `"haircut"`, `"magic"`, 1),
+		"float amount":    strings.Replace(good, `"tainted":"5"`, `"tainted":"5.5"`, 1),
+		"missing heights": strings.Replace(good, `"heights":{"ethereum":5},`, ``, 1),
+	} {
+		var inst any
+		dec := json.NewDecoder(strings.NewReader(doc))
+		dec.UseNumber()
+		if err := dec.Decode(&inst); err != nil {
+			t.Fatal(err)
+		}
+		err := v.Validate("trace.schema.json", inst)
+		if (name == "good") != (err == nil) {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // Package jsonschema is a small JSON Schema (draft 2020-12) validator, enough
-// for the OASIS STIX 2.1 schemas that the labels tests check Hound's STIX
-// export against. It loads a directory of schema files, resolves $ref between
+// for the schemas Hound's outputs are checked against in tests: the OASIS
+// STIX 2.1 schemas for the labels' STIX export, and Hound's own schema of
+// hound.trace/v1 (trace/report/trace.schema.json). It loads a directory of schema files, resolves $ref between
 // them (relative file references and #/ JSON pointers), and evaluates the
 // keywords those schemas use: type, enum, const, pattern, minLength,
 // maxLength, minimum, maximum, required, properties, patternProperties,
