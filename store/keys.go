@@ -38,6 +38,8 @@ package store
 //	'M' name                             label set (name: length byte, then the name): generation (8) | labels (4) |
 //	                                     imported at, Unix seconds (8) | format, files (uvarint length, bytes)
 //	'L' name generation(8) chunk(4)      up to 1000 labels of the set's generation, as a hound.labels/v1 JSON document
+//	'Z' name                             saved case (name: length byte, then the name): the record the command
+//	                                     line wrote (JSON: parameters, heights, result)
 //	'S' chain                            counters: blocks, txs, skipped logs, unresolved inputs, then one per
 //	                                     transfer kind 1..n (8 each)
 //
@@ -65,6 +67,7 @@ const (
 	prefixStats      = 'S'
 	prefixLabelSet   = 'M'
 	prefixLabels     = 'L'
+	prefixCase       = 'Z'
 
 	dirIn  = 'i'
 	dirOut = 'o'

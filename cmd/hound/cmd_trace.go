@@ -29,6 +29,7 @@ type traceOptions struct {
 	FanOut int
 	Format string
 	Out    string
+	Case   string
 }
 
 func newTraceCommand(g *globalOptions) *cobra.Command {
@@ -67,76 +68,107 @@ Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the 
 	f.StringVar(&opts.Since, "since", "", "follow flows from this time on: RFC 3339 or block:N")
 	f.StringVar(&opts.Until, "until", "", "follow flows up to this time: RFC 3339 or block:N")
 	f.IntVar(&opts.FanOut, "fanout", trace.DefaultFanOut, "a node with more flows than this is a hub, reported and not followed")
-	f.StringVar(&opts.Format, "format", "table", "output format: table or json")
+	f.StringVar(&opts.Format, "format", "table", "output format: table, json, csv (one row per tainted flow) or dot (Graphviz)")
+	f.StringVar(&opts.Case, "case", "", "save the trace as a case of this name (see hound case)")
 	f.StringVarP(&opts.Out, "output", "o", "", "write to FILE instead of standard output")
 	return cmd
 }
 
 func runTrace(ctx context.Context, stdout io.Writer, g *globalOptions, opts traceOptions, args []string) error {
-	if err := checkFormat(opts.Format, "table", "json"); err != nil {
+	if err := checkFormat(opts.Format, traceFormats...); err != nil {
 		return err
-	}
-	model, err := trace.ParseModel(opts.Model)
-	if err != nil {
-		return usageError{fmt.Errorf("--model: %w", err)}
 	}
 	st, err := g.openStore()
 	if err != nil {
 		return err
 	}
 	defer st.Close()
+	params := caseParams{Seeds: args, Actor: opts.Actor, Model: opts.Model, Hops: opts.Hops, Min: opts.Min,
+		Since: opts.Since, Until: opts.Until, FanOut: opts.FanOut}
+	doc, err := computeTrace(ctx, g, st, params)
+	if err != nil {
+		return err
+	}
+	if opts.Case != "" {
+		if err := saveCase(st, opts.Case, params, doc); err != nil {
+			return err
+		}
+	}
+	return writeTrace(stdout, opts.Out, opts.Format, doc, storeAssets{namerOf(st)})
+}
+
+// traceFormats are the outputs of a trace.
+var traceFormats = []string{"table", "json", "csv", "dot"}
+
+// computeTrace runs a trace with the given parameters over the store.
+func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p caseParams) (*report.Document, error) {
+	model, err := trace.ParseModel(p.Model)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--model: %w", err)}
+	}
 	idx, err := g.labelIndex(st)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	seeds, err := traceSeeds(ctx, st, idx, opts.Actor, args)
+	seeds, err := traceSeeds(ctx, st, idx, p.Actor, p.Seeds)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	topts := trace.Options{Model: model, Hops: opts.Hops, FanOut: opts.FanOut}
-	if topts.Since, err = traceTime(st, seeds, "--since", opts.Since); err != nil {
-		return err
+	topts := trace.Options{Model: model, Hops: p.Hops, FanOut: p.FanOut}
+	if topts.Since, err = traceTime(st, seeds, "--since", p.Since); err != nil {
+		return nil, err
 	}
-	if topts.Until, err = traceTime(st, seeds, "--until", opts.Until); err != nil {
-		return err
+	if topts.Until, err = traceTime(st, seeds, "--until", p.Until); err != nil {
+		return nil, err
 	}
-	names := map[chains.Chain]*assetNamer{}
-	namer := func(c chains.Chain) *assetNamer {
-		if names[c] == nil {
-			names[c] = newAssetNamer(st, c)
-		}
-		return names[c]
-	}
-	if opts.Min != "" {
-		if _, err := parseUnits(opts.Min, 18); err != nil {
-			return usageError{fmt.Errorf("--min %q: %w", opts.Min, err)}
+	namer := namerOf(st)
+	if p.Min != "" {
+		if _, err := parseUnits(p.Min, 18); err != nil {
+			return nil, usageError{fmt.Errorf("--min %q: %w", p.Min, err)}
 		}
 		topts.Min = func(c chains.Chain, a chains.Asset) *big.Int {
-			v, _ := parseUnits(opts.Min, namer(c).token(a).Decimals)
+			v, _ := parseUnits(p.Min, namer(c).token(a).Decimals)
 			return v
 		}
 	}
 	res, err := trace.Trace(ctx, st, idx, seeds, topts)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	doc, err := traceDocument(st, idx, namer, res)
-	if err != nil {
-		return err
+	return traceDocument(st, idx, namer, res)
+}
+
+// namerOf names assets from the store, one namer per chain.
+func namerOf(st *store.Store) func(chains.Chain) *assetNamer {
+	names := map[chains.Chain]*assetNamer{}
+	return func(c chains.Chain) *assetNamer {
+		if names[c] == nil {
+			names[c] = newAssetNamer(st, c)
+		}
+		return names[c]
 	}
+}
+
+// writeTrace writes a trace document in format, to path or to stdout.
+func writeTrace(stdout io.Writer, path, format string, doc *report.Document, assets report.Assets) error {
 	w := stdout
-	if opts.Out != "" {
-		f, err := os.Create(opts.Out)
+	if path != "" {
+		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
 		defer f.Close()
 		w = f
 	}
-	if opts.Format == "json" {
+	switch format {
+	case "json":
 		return writeJSON(w, doc)
+	case "csv":
+		return report.WriteCSV(w, doc, assets)
+	case "dot":
+		return report.WriteDOT(w, doc, assets)
 	}
-	return report.WriteTable(w, doc, storeAssets{namer})
+	return report.WriteTable(w, doc, assets)
 }
 
 // traceSeeds turns the arguments, or the actor's theft labels, into seed
@@ -237,7 +269,7 @@ func (a storeAssets) Token(c chains.Chain, asset chains.Asset) chains.Token {
 }
 
 // traceDocument builds hound.trace/v1 with the store's heights.
-func traceDocument(st *store.Store, idx *labels.Set, namer func(chains.Chain) *assetNamer, res *trace.Result) (*report.Document, error) {
+func traceDocument(st *store.Store, idx labels.Lookuper, namer func(chains.Chain) *assetNamer, res *trace.Result) (*report.Document, error) {
 	heights := map[chains.Chain]uint64{}
 	cs, err := st.Chains()
 	if err != nil {

@@ -119,6 +119,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 		newStoreCommand(&g),
 		newLabelsCommand(&g),
 		newTraceCommand(&g),
+		newCaseCommand(&g),
 		newDemoCommand(&g),
 		newVersionCommand(),
 	)

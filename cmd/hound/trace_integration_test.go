@@ -140,6 +140,42 @@ func TestTraceEthereum(t *testing.T) {
 			}
 		}
 	}
+	// A saved case, run again after new blocks: A (40 ETH, 30 T under
+	// haircut) pays the exchange 10 more: floor(10*30/40) = 7.5 ETH tainted.
+	// The rerun equals a fresh trace of the same parameters.
+	seedArg := node(seed)
+	mustHound(t, "trace", seedArg, "--case", "run1", "--store", dir, "--labels", labelFile, "--format", "json")
+	if out := mustHound(t, "case", "list", "--store", dir); !strings.Contains(out, "run1") || !strings.Contains(out, "haircut") {
+		t.Fatalf("case list:\n%s", out)
+	}
+	check(c.SendETH(a, exchange, ether(10)))
+	commit()
+	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet")
+	rerun := mustHound(t, "case", "rerun", "run1", "--store", dir, "--labels", labelFile, "--format", "json")
+	fresh := mustHound(t, "trace", seedArg, "--store", dir, "--labels", labelFile, "--format", "json")
+	if rerun != fresh {
+		t.Fatal("the rerun of a case differs from a fresh trace of its parameters")
+	}
+	var doc report.Document
+	json.Unmarshal([]byte(rerun), &doc)
+	if len(doc.Findings) != 4 || doc.Findings[0].Hop != 2 || doc.Findings[0].Tainted != "7500000000000000000" {
+		t.Fatalf("after the new blocks: %d findings, the first %+v", len(doc.Findings), doc.Findings[0])
+	}
+	if shown := mustHound(t, "case", "show", "run1", "--store", dir, "--format", "json"); shown != rerun {
+		t.Fatal("case show does not give the saved result")
+	}
+	// The other formats: a CSV row per tainted flow, and a Graphviz graph.
+	csv := strings.Split(strings.TrimSpace(mustHound(t, "trace", seedArg, "--store", dir, "--labels", labelFile, "--format", "csv")), "\n")
+	if len(csv) != len(doc.Edges)+1 || !strings.HasPrefix(csv[0], "chain,block,tx,time,from,to,asset,amount,tainted") {
+		t.Fatalf("csv: %d lines for %d edges:\n%s", len(csv), len(doc.Edges), strings.Join(csv, "\n"))
+	}
+	if !strings.Contains(strings.Join(csv, "\n"), ",7500000000000000000,7.5 ETH,2,exchange") {
+		t.Errorf("csv lacks the new deposit:\n%s", strings.Join(csv, "\n"))
+	}
+	dot := mustHound(t, "trace", seedArg, "--store", dir, "--labels", labelFile, "--format", "dot")
+	if !strings.HasPrefix(dot, "digraph trace {") || !strings.Contains(dot, `Test Exchange\n`) || !strings.Contains(dot, `label="7.5 ETH"`) {
+		t.Errorf("dot:\n%s", dot)
+	}
 }
 
 // TestTraceBitcoin is the same kind of run on a real btcd regtest node:

@@ -51,6 +51,8 @@ type Finding struct {
 	Paths      int        `json:"paths"`
 	Source     string     `json:"source"`
 	Category   string     `json:"category,omitempty"`
+	// Edge is the id of the tainted flow that reached the finding.
+	EdgeID int `json:"edge"`
 }
 
 // PathStep is one flow of a finding's path.
@@ -129,7 +131,7 @@ func finding(f *trace.Finding, assets Assets) Finding {
 	out := Finding{Kind: string(f.Kind), Chain: string(f.Chain), Address: string(f.Address), Entity: f.Entity,
 		Tx: txString(e.From.Chain, e.Tx), Block: e.Pos.Block, Time: timeString(e.Time), Amount: e.Amount.String(),
 		Tainted: e.Tainted.String(), Asset: string(e.Asset), Hop: f.Hop, Heuristic: f.Heuristic, Confidence: "1",
-		Paths: f.Paths, Path: []PathStep{}}
+		Paths: f.Paths, Path: []PathStep{}, EdgeID: e.ID}
 	if tok := assets.Token(f.Chain, e.Asset); tok.Known {
 		out.Symbol, out.Display = tok.Symbol, Units(e.Tainted, tok.Decimals)
 	}
