@@ -15,6 +15,7 @@ import (
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
 	"github.com/houndtrace/hound/labels"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace"
 )
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -29,6 +30,9 @@ The scenario: a bridge's hot wallet is drained of 1,000 ETH and 2,550,000 USDC; 
 exploiter wraps and unwraps ETH, fans 500 ETH out to five hop addresses through a
 splitter contract, each hop deposits 100 ETH into a Tornado-style 100 ETH pool, and the
 exploiter sends 40 ETH to a THORChain-style router with a memo that asks for Bitcoin.
+
+Then hound traces the stolen money from the exploiter's address and reports where it met
+the mixer pool and the bridge.
 
 The store is a temporary directory, removed at the end, unless --store is given.`,
 		Args: noArgs,
@@ -92,6 +96,10 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, keepStore bool)
 		}},
 		{"The bridge deposit: 40 ETH through the router to the vault, memo asking for BTC", func() error {
 			return lookup(w, g, "table", chains.TxSubject, runTx, "ethereum:"+play.routerTx.Hex())
+		}},
+		{"The trace: from the exploiter, where did the stolen money go? (hound trace, haircut model)", func() error {
+			return runTrace(ctx, w, g, traceOptions{Model: "haircut", Hops: trace.DefaultHops, FanOut: trace.DefaultFanOut, Format: "table"},
+				[]string{"ethereum:" + play.exploiter.Hex()})
 		}},
 	}
 	for _, s := range steps {
