@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -215,21 +214,7 @@ func TestBitcoinSyncEndToEnd(t *testing.T) {
 	// SIGKILL at seeded points of a slowed-down sync, then a restart.
 	slow := startProxy(t, n.URL(), 15*time.Millisecond, 0)
 	killed := filepath.Join(tmp, "killed")
-	interrupted := 0
-	for _, ms := range []int{500, 1200, 800, 1000} {
-		cmd := houndCmd(btcSyncArgs(n, slow, killed, "--workers", "1")...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(ms) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		if err := cmd.Wait(); err != nil {
-			interrupted++
-		}
-	}
-	if interrupted < 3 {
-		t.Fatalf("only %d of 4 syncs were killed before they finished", interrupted)
-	}
+	killSyncs(t, btcSyncArgs(n, slow, killed, "--workers", "1"), 500, 1200, 800, 1000)
 	mustHound(t, btcSyncArgs(n, n.URL(), killed)...)
 	sameKeys(t, "killed and resumed", storeKeys(t, killed), storeKeys(t, ref))
 

@@ -187,6 +187,28 @@ func balanceOf(t *testing.T, c *ethtest.Chain, token common.Address, name string
 	return out[0].(*big.Int)
 }
 
+// killSyncs starts the sync args asks for and kills it (SIGKILL) after each
+// of the delays in milliseconds, one run each; all but one run must have
+// been killed before they finished.
+func killSyncs(t *testing.T, args []string, delays ...int) {
+	t.Helper()
+	interrupted := 0
+	for _, ms := range delays {
+		cmd := houndCmd(args...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(time.Duration(ms) * time.Millisecond)
+		cmd.Process.Signal(syscall.SIGKILL)
+		if err := cmd.Wait(); err != nil {
+			interrupted++
+		}
+	}
+	if interrupted < len(delays)-1 {
+		t.Fatalf("only %d of %d syncs were killed before they finished: slow the proxy down", interrupted, len(delays))
+	}
+}
+
 // rpcProxy forwards JSON-RPC to a node, slowly if asked, and after
 // dropAfter requests (if set) drops every connection without answering, as
 // a node that goes away mid-sync.
@@ -280,21 +302,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	// store's content equals the uninterrupted sync's, key by key.
 	slow := startProxy(t, c.URL(), 100*time.Millisecond, 0) // one request a block: about 5 s in all
 	killed := filepath.Join(tmp, "killed")
-	interrupted := 0
-	for _, ms := range []int{400, 1300, 700, 1100, 900} {
-		cmd := houndCmd(syncArgs(slow, killed, 1, head, "--workers", "1")...)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		time.Sleep(time.Duration(ms) * time.Millisecond)
-		cmd.Process.Signal(syscall.SIGKILL)
-		if err := cmd.Wait(); err != nil {
-			interrupted++
-		}
-	}
-	if interrupted < 4 {
-		t.Fatalf("only %d of 5 syncs were killed before they finished: slow the proxy down", interrupted)
-	}
+	killSyncs(t, syncArgs(slow, killed, 1, head, "--workers", "1"), 400, 1300, 700, 1100, 900)
 	// Ctrl-C (SIGINT) stops a sync cleanly with exit code 130, and the
 	// next sync completes it.
 	stopped := filepath.Join(tmp, "stopped")
