@@ -13,7 +13,7 @@ import (
 
 // scan calls fn for every key from start up to the end of prefix, in order.
 func scan(txn *badger.Txn, start, prefix []byte, fn func(k, v []byte) error) error {
-	it := txn.NewIterator(badger.IteratorOptions{PrefetchValues: true, PrefetchSize: 100, Prefix: prefix})
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix}) // values live in the LSM tree: prefetching them only adds goroutines
 	defer it.Close()
 	for it.Seek(start); it.ValidForPrefix(prefix); it.Next() {
 		item := it.Item()

@@ -74,6 +74,7 @@ type walker struct {
 	queue   eventQueue
 	pending map[pendingKey]*big.Int // taint on its way into a node
 	in      map[chains.Node][]*Edge // the tainted flows into each node, in chain order
+	hubs    map[chains.Node]bool    // nodes found to be hubs, read once
 	res     *Result
 }
 
@@ -90,15 +91,13 @@ type pendingKey struct {
 // nothing.
 func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
 	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
-		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
+		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
 	for _, s := range seeds {
-		n, err := w.touch(s, chains.Pos{}, 0)
+		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
 			return nil, err
 		}
-		if n != nil {
-			n.seed = true
-		}
+		n.seed = true
 	}
 	for w.queue.Len() > 0 {
 		if err := ctx.Err(); err != nil {
@@ -109,6 +108,9 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 			return nil, fmt.Errorf("trace %s: %w", n.id, err)
 		}
 		w.schedule(n)
+		if n.next == len(n.flows) {
+			n.flows, n.acct, n.ins, n.outs = nil, nil, nil, nil // done: keep memory to the frontier
+		}
 	}
 	w.finish()
 	return w.res, nil
@@ -116,27 +118,45 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 
 // touch starts following node id from position from on: it reads the
 // node's flows, replays those before from as clean (the balance that taint
-// will mix with), and queues the rest. It returns nil for a node it does not
-// follow (a hub, which becomes a finding).
-func (w *walker) touch(id chains.Node, from chains.Pos, hop int) (*node, error) {
+// will mix with), and queues the rest. A transaction is always followed
+// from its first input: its inputs all meet at once. With bounded, it
+// returns nil for a node with more flows than the fan-out bound (a hub,
+// which becomes a finding, and is read only once).
+func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (*node, error) {
 	if n, ok := w.nodes[id]; ok {
 		return n, nil
 	}
+	if w.hubs[id] {
+		return nil, nil
+	}
 	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), entered: map[chains.Hash]int{}}
 	err := w.g.Flows(w.ctx, id, func(f chains.Flow) error {
-		if len(n.flows) == w.opts.FanOut {
+		if bounded && len(n.flows) == w.opts.FanOut {
 			return errHub
 		}
 		n.flows = append(n.flows, f)
 		return nil
 	})
+	w.res.Visited += len(n.flows)
 	if errors.Is(err, errHub) {
+		w.hubs[id] = true
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
-	w.res.Visited += len(n.flows)
+	// At one position an outflow leaves before an inflow arrives, so that
+	// a transfer to oneself carries its taint back in.
+	sort.SliceStable(n.flows, func(i, j int) bool {
+		a, b := &n.flows[i], &n.flows[j]
+		if a.Pos != b.Pos {
+			return a.Pos.Less(b.Pos)
+		}
+		return !a.In && b.In
+	})
+	if id.Kind == chains.TxNode {
+		from = chains.Pos{}
+	}
 	w.nodes[id] = n
 	for n.next < len(n.flows) && n.flows[n.next].Pos.Less(from) {
 		if err := w.replayClean(n, &n.flows[n.next]); err != nil {
@@ -210,7 +230,7 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 		return nil
 	}
 	hop := n.hop + 1
-	if h, ok := n.entered[f.Tx]; ok && n.id.Kind == chains.AccountNode {
+	if h, ok := n.entered[f.Tx]; ok && h < hop && n.id.Kind == chains.AccountNode {
 		hop = h // a contract passing value on inside the transaction that brought it: the same hop
 	}
 	if n.seed {
@@ -222,7 +242,15 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	if hop > w.opts.Hops {
 		return nil
 	}
-	e := &Edge{ID: len(w.res.Edges), From: n.id, To: f.Other, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
+	to := f.Other
+	if n.id.Kind == chains.TxNode && f.Address != "" {
+		// A coin paid to a seed address is the seed's again, wherever it
+		// goes next: the seed passes it on, fully tainted.
+		if s := w.nodes[chains.HoldingOf(n.id.Chain, f.Address)]; s != nil && s.seed {
+			to = s.id
+		}
+	}
+	e := &Edge{ID: len(w.res.Edges), From: n.id, To: to, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
 		Amount: f.Amount, Tainted: taint, Kind: f.Kind, Address: f.Address, Hop: hop}
 	w.res.Edges = append(w.res.Edges, e)
 	return w.deliver(e, f)
@@ -293,7 +321,7 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 	if to.Kind == chains.HoldingNode {
 		return nil // an unspent output: the money rests here
 	}
-	n, err := w.touch(to, e.Pos, e.Hop)
+	n, err := w.touch(to, e.Pos, e.Hop, true)
 	if err != nil {
 		return err
 	}
