@@ -4,35 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/big"
 	"testing"
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
-	"github.com/houndtrace/hound/trace/report"
 )
-
-func TestFormatUnits(t *testing.T) {
-	tests := []struct {
-		v        string // base units
-		decimals uint8
-		want     string
-	}{
-		{"1500000000000000000", 18, "1.5"},
-		{"1", 18, "0.000000000000000001"},
-		{"0", 18, "0"},
-		{"-25000000", 6, "-25"},
-		{"2550000000000", 6, "2550000"},
-		{"123", 0, "123"},
-		{"100000000", 8, "1"},
-	}
-	for _, tt := range tests {
-		v, _ := new(big.Int).SetString(tt.v, 10)
-		if got := report.Units(v, tt.decimals); got != tt.want {
-			t.Errorf("report.Units(%s, %d) = %q, want %q", tt.v, tt.decimals, got, tt.want)
-		}
-	}
-}
 
 func TestByteSize(t *testing.T) {
 	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 32768: "32.8 kB", 1_500_000_000: "1.5 GB"} {
