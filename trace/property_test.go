@@ -159,11 +159,7 @@ func (pg *propAccountGraph) sender(r *rand.Rand) int {
 // commit writes the graph to a new store in a temp dir.
 func (pg *propAccountGraph) commit(t testing.TB) *store.Store {
 	t.Helper()
-	s, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := tempStore(t)
 	var blocks []*chains.Block
 	var parent chains.Hash
 	for _, tr := range pg.transfers {
@@ -725,11 +721,7 @@ func genUTXOGraph(r *rand.Rand, g int, payThief, seedFirst bool) *propUTXOGraph 
 
 func (pg *propUTXOGraph) commit(t testing.TB, g int) *store.Store {
 	t.Helper()
-	s, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := tempStore(t)
 	var bs []*chains.Block
 	var parent chains.Hash
 	for i, txs := range pg.blocks {

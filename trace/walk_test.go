@@ -30,14 +30,21 @@ func eth(n int64) *big.Int { return new(big.Int).Mul(big.NewInt(n), big.NewInt(1
 
 func addr(name string) chains.Address { return chains.Address(fmt.Sprintf("0x%040x", []byte(name))) }
 
-// accountChain commits one transfer a block, in order.
-func accountChain(t *testing.T, transfers ...chains.Transfer) *store.Store {
+// tempStore opens a store in a directory the test removes.
+func tempStore(t testing.TB) *store.Store {
 	t.Helper()
 	s, err := store.Open(t.TempDir(), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// accountChain commits one transfer a block, in order.
+func accountChain(t *testing.T, transfers ...chains.Transfer) *store.Store {
+	t.Helper()
+	s := tempStore(t)
 	var blocks []*chains.Block
 	var parent chains.Hash
 	for i, tr := range transfers {
@@ -117,11 +124,7 @@ func TestTraceS2(t *testing.T) {
 // utxoChain commits UTXO blocks, one transaction list a block.
 func utxoChain(t *testing.T, blocks ...[]chains.UTXOTx) *store.Store {
 	t.Helper()
-	s, err := store.Open(t.TempDir(), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := tempStore(t)
 	var bs []*chains.Block
 	var parent chains.Hash
 	for i, txs := range blocks {
