@@ -96,7 +96,9 @@ node into an embedded store (one directory), then walks the flow of value from a
 attributed to thefts (DPRK's Lazarus Group, TraderTraitor, ...) to the mixers, bridges
 and exchange deposit addresses it reaches.
 
-Start with "hound demo", which plays a small scenario on an in-process chain.
+Start with "hound demo", which plays a small scenario on an in-process chain. Then:
+hound sync (index your node's blocks), hound labels (who owns an address, per whom),
+hound trace (follow stolen money to the services it reaches), hound case (saved traces).
 
 The store is --store, else $HOUND_STORE, else the user's data directory
 (~/.local/share/hound on Linux). One hound process owns a store at a time.
