@@ -88,4 +88,6 @@ type Flow struct {
 	// counterparty on account chains, the output's address on UTXO
 	// chains.
 	Address Address
+	// Script is a UTXO output's script kind (zero elsewhere).
+	Script ScriptKind
 }

@@ -39,6 +39,7 @@ const (
 	FindingHub        FindingKind = "hub"        // an unlabelled node with more flows than the fan-out bound
 	FindingSanctioned FindingKind = "sanctioned" // a sanctioned address on the way (the trace goes on)
 	FindingAttributed FindingKind = "attributed" // an address attributed to a theft on the way (the trace goes on)
+	FindingCoinJoin   FindingKind = "coinjoin"   // a tainted CoinJoin transaction (the trace goes on through it)
 )
 
 // Finding is what the trace exists to say: tainted money reached a service,
@@ -56,8 +57,10 @@ type Finding struct {
 	// entered the node the finding is at.
 	Path      []*Edge
 	Paths     int
-	Heuristic string // "label" for a label hit, "fan-out" for a hub
+	Heuristic string // "label" for a label hit, "fan-out" for a hub, "coinjoin:<kind>"
 	Label     *labels.Label
+	// CoinJoin names the kind of a coinjoin finding.
+	CoinJoin CoinJoinKind
 }
 
 // Result is a finished trace.

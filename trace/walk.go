@@ -27,6 +27,9 @@ type Options struct {
 	// FanOut is how many flows a node may have before it counts as a hub,
 	// which ends its branch with a finding (default 10,000).
 	FanOut int
+	// Mainnet says the UTXO data is Bitcoin mainnet's, where the CoinJoin
+	// detectors apply their activation heights.
+	Mainnet bool
 }
 
 // Defaults of Options.
@@ -294,7 +297,32 @@ func (w *walker) split(n *node) error {
 	}
 	taint, _, err := SplitUTXO(w.opts.Model, lots, outs)
 	n.outs = taint
+	w.coinjoin(n)
 	return err
+}
+
+// coinjoin makes a finding of a tainted transaction that is a CoinJoin.
+// The trace goes on through it under the model.
+func (w *walker) coinjoin(n *node) {
+	in := w.in[n.id]
+	if len(in) == 0 {
+		return
+	}
+	tx := &chains.UTXOTx{Hash: n.id.Tx}
+	for _, f := range n.flows {
+		if f.In {
+			tx.Inputs = append(tx.Inputs, chains.TxIn{Prev: f.Link.Outpoint, Resolved: f.Other.Kind != 0, Value: f.Amount.Uint64(), Address: f.Address})
+		} else {
+			tx.Outputs = append(tx.Outputs, chains.TxOut{Value: f.Amount.Uint64(), Kind: f.Script, Address: f.Address})
+		}
+	}
+	kind, ok := DetectCoinJoin(tx, CoinJoinContext{Height: n.flows[0].Pos.Block, Mainnet: w.opts.Mainnet})
+	if !ok {
+		return
+	}
+	e := in[len(in)-1]
+	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCoinJoin, Chain: n.id.Chain, Edge: e, Hop: e.Hop,
+		Heuristic: "coinjoin:" + string(kind), CoinJoin: kind})
 }
 
 func (w *walker) min(c chains.Chain, a chains.Asset) *big.Int {

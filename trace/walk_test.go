@@ -6,6 +6,9 @@ import (
 	"math/big"
 	"testing"
 
+	"github.com/btcsuite/btcd/address/v2"
+	"github.com/btcsuite/btcd/chaincfg/v2"
+
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/labels"
 	"github.com/houndtrace/hound/store"
@@ -205,5 +208,59 @@ func TestTraceS1(t *testing.T) {
 				t.Errorf("%s: finding %d: %s %s tainted %s hop %d path %d; want %+v", tt.model, i, f.Kind, f.Address, f.Edge.Tainted, f.Hop, len(f.Path), w)
 			}
 		}
+	}
+}
+
+// p2wpkh makes a valid mainnet P2WPKH address from a byte.
+func p2wpkh(t *testing.T, b byte) chains.Address {
+	t.Helper()
+	var h [20]byte
+	h[0], h[19] = b, 0xcc
+	a, err := address.NewAddressWitnessPubKeyHash(h[:], &chaincfg.MainNetParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return chains.Address(a.String())
+}
+
+// TestTraceWhirlpool is METHODS.md's S4: a tainted coin enters a Whirlpool
+// 5x5 mix. The trace reports the CoinJoin and goes on through it: under
+// haircut each output carries floor(5,000,000 * 5,004,000 / 25,012,000) =
+// 1,000,319 sat of the taint, the fee the rest.
+func TestTraceWhirlpool(t *testing.T) {
+	thief := p2wpkh(t, 1)
+	var coins []chains.UTXOTx
+	var ins []chains.Outpoint
+	for i, v := range []uint64{5_000_000, 5_000_000, 5_004_000, 5_004_000, 5_004_000} {
+		owner := p2wpkh(t, byte(10+i))
+		if i == 2 {
+			owner = thief
+		}
+		coins = append(coins, utx(byte(20+i), nil, pay(owner, v)))
+		ins = append(ins, chains.Outpoint{Tx: txid(byte(20 + i))})
+	}
+	var outs []chains.TxOut
+	for i := 0; i < 5; i++ {
+		outs = append(outs, pay(p2wpkh(t, byte(40+i)), 5_000_000))
+	}
+	s := utxoChain(t, coins, []chains.UTXOTx{utx(30, ins, outs...)})
+	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: trace.Haircut})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 || res.Findings[0].Kind != trace.FindingCoinJoin || res.Findings[0].CoinJoin != trace.CoinJoinWhirlpool {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+	out := 0
+	for _, e := range res.Edges {
+		if e.From.Kind == chains.TxNode {
+			out++
+			if e.Tainted.String() != "1000319" {
+				t.Errorf("output %v carries %s tainted, want 1000319", e.Pos, e.Tainted)
+			}
+		}
+	}
+	if out != 5 {
+		t.Errorf("%d tainted outputs, want 5", out)
 	}
 }

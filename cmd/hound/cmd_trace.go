@@ -115,6 +115,11 @@ func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p case
 		return nil, err
 	}
 	topts := trace.Options{Model: model, Hops: p.Hops, FanOut: p.FanOut}
+	btcNet, err := st.Network(chains.Bitcoin)
+	if err != nil {
+		return nil, err
+	}
+	topts.Mainnet = btcNet == "bitcoin:mainnet" // the CoinJoin detectors' activation heights apply
 	if topts.Since, err = traceTime(st, seeds, "--since", p.Since); err != nil {
 		return nil, err
 	}

@@ -53,6 +53,8 @@ type Finding struct {
 	Category   string     `json:"category,omitempty"`
 	// Edge is the id of the tainted flow that reached the finding.
 	EdgeID int `json:"edge"`
+	// CoinJoin names the kind of a coinjoin finding.
+	CoinJoin string `json:"coinjoin,omitempty"`
 }
 
 // PathStep is one flow of a finding's path.
@@ -138,8 +140,11 @@ func finding(f *trace.Finding, assets Assets) Finding {
 	if f.Label != nil {
 		out.Source, out.Category = f.Label.Source, f.Label.Category.String()
 	}
-	if f.Kind == trace.FindingHub {
+	switch f.Kind {
+	case trace.FindingHub:
 		out.Confidence = "0.5" // a structural guess, not an attribution
+	case trace.FindingCoinJoin:
+		out.Confidence, out.CoinJoin, out.Address = "0.9", string(f.CoinJoin), e.To.Tx.Format(f.Chain)
 	}
 	for _, p := range f.Path {
 		out.Path = append(out.Path, PathStep{Chain: string(p.From.Chain), Tx: txString(p.From.Chain, p.Tx), From: p.From.String(),
