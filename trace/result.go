@@ -40,6 +40,7 @@ const (
 	FindingSanctioned FindingKind = "sanctioned" // a sanctioned address on the way (the trace goes on)
 	FindingAttributed FindingKind = "attributed" // an address attributed to a theft on the way (the trace goes on)
 	FindingCoinJoin   FindingKind = "coinjoin"   // a tainted CoinJoin transaction (the trace goes on through it)
+	FindingPeelChain  FindingKind = "peel_chain" // tainted coins peeled off step by step from a large change output
 )
 
 // Finding is what the trace exists to say: tainted money reached a service,
@@ -61,6 +62,10 @@ type Finding struct {
 	Label     *labels.Label
 	// CoinJoin names the kind of a coinjoin finding.
 	CoinJoin CoinJoinKind
+	// Length (transactions) and Total (the amount peeled off) describe a
+	// peel_chain finding.
+	Length int
+	Total  *big.Int
 }
 
 // Result is a finished trace.

@@ -78,6 +78,7 @@ type walker struct {
 	pending map[pendingKey]*big.Int // taint on its way into a node
 	in      map[chains.Node][]*Edge // the tainted flows into each node, in chain order
 	hubs    map[chains.Node]bool    // nodes found to be hubs, read once
+	peels   map[chains.Hash]*tracePeel
 	res     *Result
 }
 
@@ -94,7 +95,7 @@ type pendingKey struct {
 // nothing.
 func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
 	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
-		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
+		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
 	for _, s := range seeds {
 		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
@@ -297,17 +298,17 @@ func (w *walker) split(n *node) error {
 	}
 	taint, _, err := SplitUTXO(w.opts.Model, lots, outs)
 	n.outs = taint
-	w.coinjoin(n)
+	if in := w.in[n.id]; len(in) > 0 {
+		tx := n.utxoTx()
+		w.coinjoin(n, tx, in[len(in)-1])
+		w.peel(n, tx, in[len(in)-1])
+	}
 	return err
 }
 
-// coinjoin makes a finding of a tainted transaction that is a CoinJoin.
-// The trace goes on through it under the model.
-func (w *walker) coinjoin(n *node) {
-	in := w.in[n.id]
-	if len(in) == 0 {
-		return
-	}
+// utxoTx rebuilds a UTXO transaction node's inputs and outputs from its
+// flows, for the detectors.
+func (n *node) utxoTx() *chains.UTXOTx {
 	tx := &chains.UTXOTx{Hash: n.id.Tx}
 	for _, f := range n.flows {
 		if f.In {
@@ -316,13 +317,72 @@ func (w *walker) coinjoin(n *node) {
 			tx.Outputs = append(tx.Outputs, chains.TxOut{Value: f.Amount.Uint64(), Kind: f.Script, Address: f.Address})
 		}
 	}
+	return tx
+}
+
+// coinjoin makes a finding of a tainted transaction that is a CoinJoin,
+// at the edge that last brought taint in. The trace goes on through it
+// under the model.
+func (w *walker) coinjoin(n *node, tx *chains.UTXOTx, e *Edge) {
 	kind, ok := DetectCoinJoin(tx, CoinJoinContext{Height: n.flows[0].Pos.Block, Mainnet: w.opts.Mainnet})
 	if !ok {
 		return
 	}
-	e := in[len(in)-1]
 	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCoinJoin, Chain: n.id.Chain, Edge: e, Hop: e.Hop,
 		Heuristic: "coinjoin:" + string(kind), CoinJoin: kind})
+}
+
+// tracePeel is a tainted transaction that peels a payment off its coin.
+type tracePeel struct {
+	in      chains.Outpoint // the coin it spends
+	change  chains.Outpoint
+	next    chains.Hash // the transaction that spends the change, if known
+	payment uint64
+	edge    *Edge // the tainted flow that brought it its coin
+}
+
+// peel remembers a tainted transaction that looks like a peel step; finish
+// links the steps into chains.
+func (w *walker) peel(n *node, tx *chains.UTXOTx, e *Edge) {
+	change, ok := LooksLikePeel(tx)
+	if !ok {
+		return
+	}
+	s := &tracePeel{in: tx.Inputs[0].Prev, change: chains.Outpoint{Tx: tx.Hash, Index: uint32(change)},
+		payment: tx.Outputs[1-change].Value, edge: e}
+	for _, f := range n.flows {
+		if !f.In && f.Link.Outpoint == s.change && f.Other.Kind == chains.TxNode {
+			s.next = f.Other.Tx
+		}
+	}
+	w.peels[tx.Hash] = s
+}
+
+// peelChains makes a finding of each run of two or more tainted peel steps,
+// each spending the one before's change.
+func (w *walker) peelChains() {
+	var starts []*tracePeel
+	for _, s := range w.peels {
+		if prev := w.peels[s.in.Tx]; prev == nil || prev.change != s.in {
+			starts = append(starts, s)
+		}
+	}
+	sort.Slice(starts, func(i, j int) bool { return starts[i].edge.Pos.Less(starts[j].edge.Pos) })
+	for _, s := range starts {
+		length, total := 0, new(big.Int)
+		for step, seen := s, map[*tracePeel]bool{}; step != nil && !seen[step]; step = w.peels[step.next] {
+			seen[step] = true
+			length++
+			total.Add(total, new(big.Int).SetUint64(step.payment))
+			if next := w.peels[step.next]; next == nil || next.in != step.change {
+				break
+			}
+		}
+		if length >= 2 {
+			w.res.Findings = append(w.res.Findings, Finding{Kind: FindingPeelChain, Chain: s.edge.To.Chain, Edge: s.edge,
+				Hop: s.edge.Hop, Heuristic: "peel", Length: length, Total: total})
+		}
+	}
 }
 
 func (w *walker) min(c chains.Chain, a chains.Asset) *big.Int {
@@ -426,9 +486,11 @@ func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l 
 		Edge: e, Hop: e.Hop, Heuristic: heuristic, Label: l})
 }
 
-// finish fills each finding's path (following the best incoming edges back
-// to a seed) and orders the findings by (hop, block, tx, kind).
+// finish adds the peel chains, fills each finding's path (following the
+// best incoming edges back to a seed) and orders the findings by (hop,
+// block, tx, kind).
 func (w *walker) finish() {
+	w.peelChains()
 	for i := range w.res.Findings {
 		f := &w.res.Findings[i]
 		f.Path = w.path(f.Edge)

@@ -163,8 +163,8 @@ func pay(a chains.Address, sats uint64) chains.TxOut {
 }
 
 // TestTraceS1 is METHODS.md's S1 on a UTXO chain: the thief's 10 BTC peel
-// 1 BTC and 1.5 BTC off to exchange deposits, then the change joins a clean
-// coin to pay an OTC desk 2 BTC.
+// 1 BTC and 1.5 BTC off to exchange deposits (a peel chain), then the
+// change joins a clean coin to pay an OTC desk 2 BTC.
 func TestTraceS1(t *testing.T) {
 	thief, k, x1, x2, otc := chains.Address("bc1qthief"), chains.Address("bc1qk"), chains.Address("bc1qx1"), chains.Address("bc1qx2"), chains.Address("bc1qotc")
 	s := utxoChain(t,
@@ -189,6 +189,12 @@ func TestTraceS1(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// tx1 and tx2 each peel a payment off the thief's coin: a peel chain
+		// of 2 transactions and 2.5 BTC, found where the coin entered tx1.
+		peel := res.Findings[0]
+		if peel.Kind != trace.FindingPeelChain || peel.Length != 2 || peel.Total.String() != "250000000" || peel.Hop != 0 || peel.Edge.To != chains.TxOf(chains.Bitcoin, txid(3)) {
+			t.Errorf("%s: peel chain finding %+v", tt.model, peel)
+		}
 		want := []struct {
 			kind    trace.FindingKind
 			address chains.Address
@@ -199,11 +205,11 @@ func TestTraceS1(t *testing.T) {
 			{trace.FindingExchange, x2, "150000000", 2},
 			{trace.FindingService, otc, tt.otc, 3},
 		}
-		if len(res.Findings) != len(want) {
+		if len(res.Findings) != len(want)+1 {
 			t.Fatalf("%s: %d findings", tt.model, len(res.Findings))
 		}
 		for i, w := range want {
-			f := res.Findings[i]
+			f := res.Findings[i+1]
 			if f.Kind != w.kind || f.Address != w.address || f.Edge.Tainted.String() != w.tainted || f.Hop != w.hop || len(f.Path) != w.hop+1 {
 				t.Errorf("%s: finding %d: %s %s tainted %s hop %d path %d; want %+v", tt.model, i, f.Kind, f.Address, f.Edge.Tainted, f.Hop, len(f.Path), w)
 			}

@@ -55,6 +55,9 @@ type Finding struct {
 	EdgeID int `json:"edge"`
 	// CoinJoin names the kind of a coinjoin finding.
 	CoinJoin string `json:"coinjoin,omitempty"`
+	// Length and Total describe a peel_chain finding.
+	Length int    `json:"length,omitempty"`
+	Total  string `json:"total,omitempty"`
 }
 
 // PathStep is one flow of a finding's path.
@@ -145,6 +148,8 @@ func finding(f *trace.Finding, assets Assets) Finding {
 		out.Confidence = "0.5" // a structural guess, not an attribution
 	case trace.FindingCoinJoin:
 		out.Confidence, out.CoinJoin, out.Address = "0.9", string(f.CoinJoin), e.To.Tx.Format(f.Chain)
+	case trace.FindingPeelChain:
+		out.Confidence, out.Length, out.Total, out.Address = "0.8", f.Length, f.Total.String(), e.To.Tx.Format(f.Chain)
 	}
 	for _, p := range f.Path {
 		out.Path = append(out.Path, PathStep{Chain: string(p.From.Chain), Tx: txString(p.From.Chain, p.Tx), From: p.From.String(),
