@@ -1,7 +1,13 @@
-// Package trace walks Hound's flow graph. This first part holds the taint
-// models: the exact rules by which the tainted part of a node's inflows is
-// shared among its outflows. The walks, findings and screening come later and
-// call what is here once per node.
+// Package trace walks Hound's flow graph: the taint models (the exact rules
+// by which the tainted part of a node's inflows is shared among its
+// outflows), the forward walk from seeds (Trace), its findings, and the
+// detectors the walk consults (CoinJoins, peel chains, THORChain memos).
+//
+// Data enters through the small Graph interface, which the store
+// implements (trace never imports the store): a node's flows in chain
+// order, as chains.Node and chains.Flow. Labels enter through
+// labels.Lookuper. A Result leaves: the tainted edges, the taint each node
+// received, and the findings with their paths; trace/report renders it.
 //
 // # Models
 //
@@ -72,7 +78,20 @@
 // chains). Convert carries taint across one as the input's tainted fraction
 // of the output, floored in the output's base units.
 //
-// # How a walk uses this
+// # The walk
+//
+// Trace keeps one queue of the nodes it has reached, ordered by the
+// position of each one's next flow, so that flows are applied in global
+// chain order (at one position an outflow leaves before the inflow it
+// becomes arrives). A node is read when taint first reaches it; its earlier
+// flows are replayed as clean, which sets the balance taint mixes with.
+// Seeds are fully tainted. A labelled exchange, mixer, bridge or other
+// service ends a branch with a finding; so does a hub (more flows than the
+// fan-out bound, read once). The hop bound, the minimum amount and the time
+// window prune the rest. A finding's path follows, from node to node, the
+// tainted inflow before the edge out that carried the most taint.
+//
+// # How a walk uses the models
 //
 // A forward walk visits nodes in chain order. At a Bitcoin transaction it
 // reads the taint already assigned to the outputs its inputs spend, calls
