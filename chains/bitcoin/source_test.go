@@ -382,7 +382,8 @@ func TestSourceReorg(t *testing.T) {
 	if _, err := a.Generate(ctx, 5); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Connect(ctx, a); err == nil {
+	err = b.Connect(ctx, a)
+	if err == nil {
 		err = btcdtest.WaitSynced(ctx, a, b)
 	}
 	if err == nil {
@@ -403,7 +404,8 @@ func TestSourceReorg(t *testing.T) {
 	if h, err := src.BlockHash(ctx, 6); err != nil || h != displayHash(short[0]) {
 		t.Fatalf("block 6 before the reorg: %s (%v)", h.Format(chains.Bitcoin), err)
 	}
-	if err := a.Connect(ctx, b); err == nil {
+	err = a.Connect(ctx, b)
+	if err == nil {
 		err = btcdtest.WaitSynced(ctx, a, b)
 	}
 	if err != nil {

@@ -125,12 +125,7 @@ func (s *Source) policy() retry.Policy {
 }
 
 // retry calls fn until it succeeds, fails permanently, the retries are used
-// up or ctx ends; attempt calls it once. Each attempt runs under the
-// per-call timeout.
+// up or ctx ends. Each attempt runs under the per-call timeout.
 func (s *Source) retry(ctx context.Context, fn func(context.Context) error) error {
 	return s.policy().Do(ctx, fn)
-}
-
-func (s *Source) attempt(ctx context.Context, fn func(context.Context) error) error {
-	return s.policy().Once(ctx, fn)
 }
