@@ -39,6 +39,17 @@ func dataReader(t testing.TB, rel string) *bytes.Reader {
 }
 
 // count counts labels by a key.
+// countTraced counts the labels on chains Hound traces.
+func countTraced(ls []Label) int {
+	n := 0
+	for _, l := range ls {
+		if l.Traced() {
+			n++
+		}
+	}
+	return n
+}
+
 func count(ls []Label, key func(Label) string) map[string]int {
 	m := map[string]int{}
 	for _, l := range ls {

@@ -40,12 +40,7 @@ func TestEtherscan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			traced := 0
-			for _, l := range imp.Labels {
-				if l.Traced() {
-					traced++
-				}
-			}
+			traced := countTraced(imp.Labels)
 			byCat := count(imp.Labels, func(l Label) string { return l.Category.String() })
 			if len(imp.Labels) != tt.labels || traced != tt.traced || imp.Skipped != tt.skipped || len(imp.Problems) != tt.problems || fmt.Sprint(byCat) != tt.byCat {
 				t.Errorf("%d labels, %d traced, %d skipped, problems %v, %v", len(imp.Labels), traced, imp.Skipped, imp.Problems, byCat)

@@ -69,12 +69,7 @@ func TestOFAC2021(t *testing.T) {
 	if fmt.Sprint(byCode) != fmt.Sprint(wantCodes) || len(distinct)+1 != 96 {
 		t.Errorf("distinct addresses %d+1 by code %v, want 96 %v", len(distinct), byCode, wantCodes)
 	}
-	traced := 0
-	for _, l := range imp.Labels {
-		if l.Traced() {
-			traced++
-		}
-	}
+	traced := countTraced(imp.Labels)
 	if traced != 74 { // XBT 65 + ETH 9
 		t.Errorf("%d traced labels, want 74", traced)
 	}
@@ -225,12 +220,7 @@ func TestOFACLists(t *testing.T) {
 					byPlace[cmp.Or(string(l.Chain), l.Network)]++
 				}
 			}
-			traced := 0
-			for _, l := range got[0] {
-				if l.Traced() {
-					traced++
-				}
-			}
+			traced := countTraced(got[0])
 			if len(got[0]) != tt.n || traced != tt.traced || fmt.Sprint(byPlace) != tt.networks {
 				t.Errorf("%d labels, %d traced, %v; want %d, %d, %s", len(got[0]), traced, byPlace, tt.n, tt.traced, tt.networks)
 			}
