@@ -38,7 +38,6 @@ func dataReader(t testing.TB, rel string) *bytes.Reader {
 	return bytes.NewReader(readData(t, rel))
 }
 
-// count counts labels by a key.
 // countTraced counts the labels on chains Hound traces.
 func countTraced(ls []Label) int {
 	n := 0
@@ -50,6 +49,7 @@ func countTraced(ls []Label) int {
 	return n
 }
 
+// count counts labels by a key.
 func count(ls []Label, key func(Label) string) map[string]int {
 	m := map[string]int{}
 	for _, l := range ls {
