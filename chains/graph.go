@@ -90,4 +90,7 @@ type Flow struct {
 	Address Address
 	// Script is a UTXO output's script kind (zero elsewhere).
 	Script ScriptKind
+	// Data is an OP_RETURN output's payload (a THORChain memo lives
+	// there).
+	Data []byte
 }

@@ -169,6 +169,9 @@ type Block struct {
 	Txs       []Tx
 	Transfers []Transfer
 	UTXOTxs   []UTXOTx
+	// Events are the block's decoded protocol events (mixer pools,
+	// bridge routers, DEX pairs), in chain order.
+	Events []Event
 	// Skipped counts logs that looked like transfers but were malformed
 	// (wrong data length, an address topic with high bytes set) and were
 	// left out.
