@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"math/big"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -148,7 +149,9 @@ func events(r *types.Receipt, contract, event string) []*types.Log {
 }
 
 func TestEmbeddedContracts(t *testing.T) {
-	for _, name := range contractNames {
+	// Pair and SwapRouter take constructor arguments that TestContracts does
+	// not have; dex_test.go deploys them.
+	for _, name := range append(slices.Clone(contractNames), "Pair", "SwapRouter") {
 		if len(ABI(name).Methods) == 0 {
 			t.Errorf("ABI(%q) has no methods", name)
 		}
