@@ -95,3 +95,11 @@ func OutboundOf(memo string) (in Hash, ok bool) {
 	}
 	return in, true
 }
+
+// Ref points at one place in one chain's order: a transfer, an output, an
+// event of transaction Tx.
+type Ref struct {
+	Chain Chain
+	Tx    Hash
+	Pos   Pos
+}

@@ -93,7 +93,7 @@ func txFlows(txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
 	for vout, out := range tx.Outputs {
 		op := chains.Outpoint{Tx: tx.Hash, Index: uint32(vout)}
 		f := chains.Flow{Link: chains.Link{Outpoint: op}, Pos: chains.Pos{Block: block, TxIndex: index, Index: outputFlag | uint32(vout)},
-			Tx: tx.Hash, Time: b.Time, Amount: new(big.Int).SetUint64(out.Value), Kind: chains.KindOutput, Address: out.Address, Script: out.Kind}
+			Tx: tx.Hash, Time: b.Time, Amount: new(big.Int).SetUint64(out.Value), Kind: chains.KindOutput, Address: out.Address, Script: out.Kind, Data: out.Data}
 		sv, spent, err := get(txn, outpointKey(prefixSpent, c, op))
 		switch {
 		case err != nil:

@@ -34,6 +34,19 @@ package store
 //	                                     On UTXO chains an output is an inflow at ordinal 0x80000000|vout,
 //	                                     a resolved input an outflow at ordinal vin; the counterparty is
 //	                                     empty (the other side is the transaction node).
+//	'E' chain pos(16)                    account chains: protocol event at the log's place among the transaction's
+//	                                     transfers: kind (1) | flags (1: bit0 amount, bit1 fee, bit2 asset set) |
+//	                                     tx hash (32) | time (8) | contract (addr) | from (addr) | to (addr) |
+//	                                     relayer (addr) | asset (asset, if bit2) | amount (if bit0) | fee (if bit1) |
+//	                                     amounts: uvarint count, then each amount (nil as 0) | memo: uvarint
+//	                                     length, then the bytes
+//	'Q' chain contract(addr) kind(1) pos(16)
+//	                                     event index: empty (one contract's events of one kind, in chain order)
+//	'W' inbound(32) chain(1) pos(16)     bridge outbound answering inbound transaction hash: empty. Written for an
+//	                                     account chain's bridge_out event (pos: the event's) and for a UTXO
+//	                                     chain's OP_RETURN output (pos: its flow position, ordinal
+//	                                     0x80000000|vout) whose memo is "OUT:<hash>" or "REFUND:<hash>"
+//	                                     (chains.OutboundOf)
 //	'K' chain token(addr)                token: known (1) | decimals (1) | symbol (rest)
 //	'M' name                             label set (name: length byte, then the name): generation (8) | labels (4) |
 //	                                     imported at, Unix seconds (8) | format, files (uvarint length, bytes)
@@ -46,10 +59,11 @@ package store
 // "amount" is the unsigned big-endian magnitude of a non-negative integer,
 // prefixed by its length in one byte (amounts up to 2^2040).
 //
-// A block's keys ('B', 'R', 'X', and 'T' or 'O', 'I', 'P', with 'F'), the counters and the checkpoint
-// that covers the block are written in one Badger transaction, so a crash
-// leaves either the whole block or none of it. Rolling back a block reloads
-// it from these keys and deletes exactly the keys committing it wrote.
+// A block's keys ('B', 'R', 'X', and 'T', 'E', 'Q' or 'O', 'I', 'P', with
+// 'F' and 'W'), the counters and the checkpoint that covers the block are
+// written in one Badger transaction, so a crash leaves either the whole
+// block or none of it. Rolling back a block reloads it from these keys and
+// deletes exactly the keys committing it wrote.
 const (
 	prefixVersion    = 'V'
 	prefixNetwork    = 'N'
@@ -63,6 +77,9 @@ const (
 	prefixInput      = 'I'
 	prefixSpent      = 'P'
 	prefixFlow       = 'F'
+	prefixEvent      = 'E'
+	prefixEventIndex = 'Q'
+	prefixOutbound   = 'W'
 	prefixToken      = 'K'
 	prefixStats      = 'S'
 	prefixLabelSet   = 'M'
@@ -74,5 +91,7 @@ const (
 )
 
 // schemaVersion is the layout above. Bump it, with a migration, whenever a
-// key or value changes shape.
-const schemaVersion uint32 = 1
+// key or value changes shape. Version 2 added the events ('E', 'Q') and the
+// outbound index ('W'); a version 1 store must be synced again into a new
+// store directory.
+const schemaVersion uint32 = 2

@@ -339,6 +339,10 @@ func loadBlock(txn *badger.Txn, c chains.Chain, n uint64) (*chains.Block, error)
 		b.Transfers = append(b.Transfers, t)
 		return err
 	})
+	if err != nil {
+		return nil, err
+	}
+	b.Events, err = loadEvents(txn, c, n)
 	return b, err
 }
 

@@ -19,6 +19,10 @@ import (
 // ErrInUse is returned by Open when another process holds the store.
 var ErrInUse = errors.New("is in use by another hound process")
 
+// ErrSchemaVersion is returned by Open for a store written in another
+// layout (keys.go): its data must be synced again into a new directory.
+var ErrSchemaVersion = errors.New("schema version differs")
+
 // ErrNotFound is returned for a transaction or record the store does not hold.
 var ErrNotFound = errors.New("not found in the store")
 
@@ -147,8 +151,13 @@ func (s *Store) checkVersion() error {
 		if err != nil {
 			return err
 		}
-		if len(v) != 4 || binary.BigEndian.Uint32(v) != schemaVersion {
-			return fmt.Errorf("store %s: schema version %x, this hound reads version %d", s.dir, v, schemaVersion)
+		if len(v) != 4 {
+			return fmt.Errorf("store %s: %w: unreadable version %x, this hound reads version %d; sync again into a new store directory (--store or HOUND_STORE)",
+				s.dir, ErrSchemaVersion, v, schemaVersion)
+		}
+		if got := binary.BigEndian.Uint32(v); got != schemaVersion {
+			return fmt.Errorf("store %s: %w: the store has version %d, this hound reads version %d; sync again into a new store directory (--store or HOUND_STORE)",
+				s.dir, ErrSchemaVersion, got, schemaVersion)
 		}
 		return nil
 	})

@@ -19,6 +19,9 @@ type memChain struct {
 	mu     sync.Mutex
 	blocks []*chains.Block
 	net    string
+	// events gives each transaction a protocol event (a mixer deposit,
+	// a bridge payout answering an inbound hash, a swap).
+	events bool
 }
 
 func addr(i int) chains.Address { return chains.Address(fmt.Sprintf("0x%040x", i)) }
@@ -50,6 +53,14 @@ func (m *memChain) extend(n, seed int) {
 					From: from, To: to, Asset: chains.Native, Amount: big.NewInt(int64(num*100 + uint64(tx) + 1)), Kind: chains.KindNative},
 				chains.Transfer{Chain: chains.Ethereum, Tx: h, Pos: chains.Pos{Block: num, TxIndex: uint32(tx), Index: 2}, Time: b.Time,
 					From: to, To: from, Asset: chains.Asset(addr(99)), Amount: new(big.Int).Lsh(big.NewInt(int64(seed+1)), 100), Kind: chains.KindToken})
+			if m.events {
+				e := chains.Event{Chain: chains.Ethereum, Tx: h, Pos: chains.Pos{Block: num, TxIndex: uint32(tx), Index: 3}, Time: b.Time,
+					Kind: chains.EventKind(tx + 1), Contract: addr(50 + tx), From: from, To: to, Amount: big.NewInt(int64(seed + 1))}
+				if tx == 1 {
+					e.Kind, e.Asset, e.Memo = chains.EventBridgeOut, chains.Native, fmt.Sprintf("OUT:%064x", num*1000+uint64(seed))
+				}
+				b.Events = append(b.Events, e)
+			}
 		}
 		m.blocks = append(m.blocks, b)
 	}
@@ -176,7 +187,8 @@ func TestSecondOpenIsRefused(t *testing.T) {
 
 func TestReorgRollsBackToTheForkPoint(t *testing.T) {
 	ctx := context.Background()
-	src := newMemChain(30, 0)
+	src := &memChain{net: "chainid:1337", events: true}
+	src.extend(30, 0)
 	s := openTemp(t, "")
 	if _, err := s.Sync(ctx, src, SyncOptions{}); err != nil {
 		t.Fatal(err)
@@ -196,6 +208,13 @@ func TestReorgRollsBackToTheForkPoint(t *testing.T) {
 	}
 	if got, want := dump(t, s), dump(t, fresh); !equal(got, want) {
 		t.Fatalf("store after reorg differs from a fresh sync (%d vs %d keys)", len(got), len(want))
+	}
+	// The payout of the replaced block 28 is gone, the new one indexed.
+	for memo, want := range map[uint64]int{28*1000 + 0: 0, 28*1000 + 9: 1} {
+		in, _ := chains.OutboundOf(fmt.Sprintf("OUT:%064x", memo))
+		if o, err := s.Outbounds(ctx, in); err != nil || len(o) != want {
+			t.Errorf("outbounds of %x: %+v %v, want %d", in, o, err, want)
+		}
 	}
 }
 

@@ -103,7 +103,9 @@ func utxoFlow(c chains.Chain, b *chains.Block, tx *chains.UTXOTx, ordinal uint32
 
 // utxoOps lists every key a UTXO block with resolved inputs writes: the
 // block, per transaction its record, hash index, inputs and outputs in
-// order, the spent index of each outpoint it spends, and the address flows.
+// order, the spent index of each outpoint it spends, the address flows, and
+// the outbound index of each OP_RETURN memo that answers an inbound
+// transaction.
 func utxoOps(b *chains.Block) []op {
 	c := b.Chain
 	ops := []op{blockRecordOp(b)}
@@ -127,6 +129,14 @@ func utxoOps(b *chains.Block) []op {
 			ops = append(ops, op{outpointKey(prefixOutput, c, chains.Outpoint{Tx: tx.Hash, Index: uint32(vout)}), encodeOutput(c, out)})
 			if out.Address != "" {
 				ops = append(ops, utxoFlow(c, b, tx, outputFlag|uint32(vout), chains.KindOutput, out.Address, out.Value))
+			}
+			// Only an OP_RETURN output keeps its Data: the key must come
+			// back when Rollback reloads the block.
+			if out.Kind == chains.ScriptNullData {
+				if in, ok := chains.OutboundOf(string(out.Data)); ok {
+					pos := chains.Pos{Block: b.Number, TxIndex: tx.Index, Index: outputFlag | uint32(vout)}
+					ops = append(ops, op{outboundKey(in, c, pos), []byte{}})
+				}
 			}
 		}
 	}

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/houndtrace/hound/chains"
@@ -46,8 +48,9 @@ func TestUTXOCommitResolvesInputs(t *testing.T) {
 	b1 := utxoBlock(1, b0.Hash, coinbase(2, A, 50*btc),
 		spend(3, []chains.Outpoint{{Tx: txid(1)}}, pay(B, 30*btc), pay(C, 19*btc+90_000_000), memo),
 		spend(4, []chains.Outpoint{{Tx: txid(3), Index: 1}}, pay(D, 19*btc+80_000_000))) // spends an output of the same block
+	out := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("OUT:" + strings.Repeat("ab", 32))} // a THORChain payout
 	b2 := utxoBlock(2, b1.Hash, coinbase(5, E, 50*btc),
-		spend(6, []chains.Outpoint{{Tx: txid(4)}, {Tx: txid(2)}}, pay(E, 69*btc+70_000_000))) // two inputs
+		spend(6, []chains.Outpoint{{Tx: txid(4)}, {Tx: txid(2)}}, pay(E, 69*btc+70_000_000), out)) // two inputs
 	s := openTemp(t, "")
 	if err := s.Commit(chains.Bitcoin, []*chains.Block{b0}, nil); err != nil {
 		t.Fatal(err)
@@ -91,7 +94,7 @@ func TestUTXOCommitResolvesInputs(t *testing.T) {
 		t.Fatalf("A: %d flows, balance %v", len(ts), bal)
 	}
 	counts, _ := s.Counts(chains.Bitcoin)
-	if counts.Txs != 6 || counts.Transfers[chains.KindOutput] != 8 || counts.Transfers[chains.KindInput] != 4 || counts.Unresolved != 0 {
+	if counts.Txs != 6 || counts.Transfers[chains.KindOutput] != 9 || counts.Transfers[chains.KindInput] != 4 || counts.Unresolved != 0 {
 		t.Fatalf("counts %+v", counts)
 	}
 
@@ -117,12 +120,19 @@ func TestUTXOCommitResolvesInputs(t *testing.T) {
 
 	// Rolling back block 2 and committing it again restores the store, key
 	// by key.
+	inbound := chains.Hash([]byte(strings.Repeat("\xab", 32)))
+	if o, err := s.Outbounds(context.Background(), inbound); err != nil || len(o) != 1 || o[0].Tx != txid(6) {
+		t.Fatalf("outbounds of the payout's inbound hash: %+v %v", o, err)
+	}
 	before := dump(t, s)
 	if err := s.Rollback(chains.Bitcoin, 1); err != nil {
 		t.Fatal(err)
 	}
 	if u, _ := s.Unspent(chains.Bitcoin, D); len(u) != 1 {
 		t.Fatalf("after rollback D's output is unspent again, got %+v", u)
+	}
+	if o, err := s.Outbounds(context.Background(), inbound); err != nil || len(o) != 0 {
+		t.Fatalf("after rollback the payout's outbound key is gone, got %+v %v", o, err)
 	}
 	if err := s.Commit(chains.Bitcoin, []*chains.Block{b2}, nil); err != nil {
 		t.Fatal(err)

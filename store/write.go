@@ -98,7 +98,7 @@ func txByHashOp(c chains.Chain, h chains.Hash, n uint64, index uint32) op {
 // blockOps lists every key an account-chain block writes.
 func blockOps(b *chains.Block) []op {
 	c := b.Chain
-	ops := make([]op, 0, 2+2*len(b.Txs)+3*len(b.Transfers))
+	ops := make([]op, 0, 2+2*len(b.Txs)+3*len(b.Transfers)+2*len(b.Events))
 	ops = append(ops, blockRecordOp(b))
 	for i := range b.Txs {
 		tx := &b.Txs[i]
@@ -111,7 +111,7 @@ func blockOps(b *chains.Block) []op {
 			op{flowKey(c, t.From, t.Asset, t.Pos, dirOut), encodeFlow(t, t.To)},
 			op{flowKey(c, t.To, t.Asset, t.Pos, dirIn), encodeFlow(t, t.From)})
 	}
-	return ops
+	return append(ops, eventOps(c, b.Events)...)
 }
 
 // Commit writes consecutive blocks of one chain, with the tokens first seen
@@ -291,6 +291,9 @@ func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 // same transaction).
 func (s *Store) opsOf(txn *badger.Txn, b *chains.Block) ([]op, error) {
 	if b.Chain.IsEVM() {
+		if err := checkEvents(b); err != nil {
+			return nil, err
+		}
 		return blockOps(b), nil
 	}
 	if err := resolveInputs(txn, b); err != nil {
