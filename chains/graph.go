@@ -93,4 +93,10 @@ type Flow struct {
 	// Data is an OP_RETURN output's payload (a THORChain memo lives
 	// there).
 	Data []byte
+	// Converts marks a transfer whose sender also receives another asset in
+	// the same transaction: a swap, a wrap or an unwrap.
+	Converts bool
+	// Evented marks a transfer into an address that a protocol event of the
+	// same transaction names: a mixer pool, a bridge router or its vault.
+	Evented bool
 }

@@ -174,24 +174,26 @@ func decodeTransfer(c chains.Chain, key, val []byte) (chains.Transfer, error) {
 }
 
 // encodeFlow is the value of an 'F' key: the transfer seen from one side.
-func encodeFlow(t *chains.Transfer, counterparty chains.Address) []byte {
+func encodeFlow(t *chains.Transfer, counterparty chains.Address, flags byte) []byte {
 	b := make([]byte, 0, 96)
 	b = appendAddr(b, t.Chain, counterparty)
-	b = append(b, byte(t.Kind))
+	b = append(b, byte(t.Kind)|flags)
 	b = append(b, t.Tx[:]...)
 	b = binary.BigEndian.AppendUint64(b, t.Time)
 	return appendAmount(b, t.Amount)
 }
 
-// decodeFlow rebuilds the transfer behind an 'F' key of address a.
-func decodeFlow(c chains.Chain, a chains.Address, key, val []byte) (chains.Transfer, error) {
+// decodeFlow rebuilds the transfer behind an 'F' key of address a, and
+// the flow's flags (flowConverts, flowEvented).
+func decodeFlow(c chains.Chain, a chains.Address, key, val []byte) (chains.Transfer, byte, error) {
 	kr := reader{c: c, b: key[2:]}
 	kr.addr()
 	t := chains.Transfer{Chain: c, Asset: kr.asset(), Pos: kr.pos()}
 	dir := kr.u8()
 	r := reader{c: c, b: val}
 	other := r.addr()
-	t.Kind = chains.Kind(r.u8())
+	kind := r.u8()
+	t.Kind = chains.Kind(kind &^ flowFlags)
 	t.Tx = r.hash()
 	t.Time = r.u64()
 	t.Amount = r.amount()
@@ -201,9 +203,9 @@ func decodeFlow(c chains.Chain, a chains.Address, key, val []byte) (chains.Trans
 		t.From, t.To = a, other
 	}
 	if err := kr.done("flow key"); err != nil {
-		return t, err
+		return t, 0, err
 	}
-	return t, r.done("flow")
+	return t, kind & flowFlags, r.done("flow")
 }
 
 func encodeTx(c chains.Chain, tx *chains.Tx) []byte {

@@ -331,3 +331,58 @@ func (s *Store) Outbounds(ctx context.Context, inbound chains.Hash) ([]Outbound,
 	}
 	return out, nil
 }
+
+// Flags of a flow, in the high bits of its kind byte in 'F' values.
+const (
+	// flowConverts: the sender also receives another asset in the same
+	// transaction (a swap, a wrap, an unwrap).
+	flowConverts byte = 0x40
+	// flowEvented: an event of the same transaction names the recipient
+	// (a mixer pool's or a router's Deposit, a router deposit's vault).
+	flowEvented byte = 0x80
+	flowFlags        = flowConverts | flowEvented
+)
+
+// transferFlags works out the flags of each of an account block's
+// transfers, so the tracer learns from the flow it reads whether the
+// transaction holds a conversion or a protocol event for it, without
+// reading the transaction.
+func transferFlags(b *chains.Block) []byte {
+	type party struct {
+		tx uint32
+		a  chains.Address
+	}
+	got := map[party][]chains.Asset{}
+	named := map[party]bool{}
+	moves := func(t *chains.Transfer) bool { return t.Kind != chains.KindFee && t.From != t.To }
+	for i := range b.Transfers {
+		if t := &b.Transfers[i]; moves(t) {
+			k := party{t.Pos.TxIndex, t.To}
+			got[k] = append(got[k], t.Asset)
+		}
+	}
+	for i := range b.Events {
+		ev := &b.Events[i]
+		named[party{ev.Pos.TxIndex, ev.Contract}] = true
+		if ev.Kind == chains.EventBridgeDeposit {
+			named[party{ev.Pos.TxIndex, ev.To}] = true
+		}
+	}
+	flags := make([]byte, len(b.Transfers))
+	for i := range b.Transfers {
+		t := &b.Transfers[i]
+		if !moves(t) {
+			continue
+		}
+		for _, a := range got[party{t.Pos.TxIndex, t.From}] {
+			if a != t.Asset {
+				flags[i] |= flowConverts
+				break
+			}
+		}
+		if named[party{t.Pos.TxIndex, t.To}] {
+			flags[i] |= flowEvented
+		}
+	}
+	return flags
+}

@@ -417,3 +417,61 @@ func TestOtherSchemaVersionIsRefused(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestFlowFlags checks the flags the tracer reads off a flow: a swap's
+// sender (token out, ether in, in one transaction) and deposits into an
+// address an event of their transaction names.
+func TestFlowFlags(t *testing.T) {
+	s := openTemp(t, "")
+	eth := chains.Ethereum
+	user, pair, router, pool, vault := addr(1), addr(0x300), addr(0x200), addr(0x100), addr(2)
+	token := chains.Asset(addr(0x400))
+	b := &chains.Block{Chain: eth, Number: 1, Hash: evmHash("block-1"), Time: 1_700_000_000}
+	var ord uint32
+	move := func(i uint32, kind chains.Kind, from, to chains.Address, asset chains.Asset) {
+		h := evmHash(fmt.Sprintf("tx-%d", i))
+		if len(b.Txs) == 0 || b.Txs[len(b.Txs)-1].Index != i {
+			b.Txs = append(b.Txs, chains.Tx{Hash: h, Index: i, From: user, Status: chains.TxSucceeded})
+			ord = 0
+		}
+		ord++
+		b.Transfers = append(b.Transfers, chains.Transfer{Chain: eth, Tx: h, Pos: chains.Pos{Block: 1, TxIndex: i, Index: ord}, Time: b.Time,
+			From: from, To: to, Asset: asset, Amount: big.NewInt(7), Kind: kind})
+	}
+	move(0, chains.KindFee, user, chains.FeeSink, chains.Native)
+	move(0, chains.KindToken, user, pair, token)               // converts: user gets ether back below
+	move(0, chains.KindInternal, router, user, chains.Native)  // does not: user sends no ether
+	move(1, chains.KindNative, user, pool, chains.Native)      // evented: the pool's Deposit
+	move(2, chains.KindNative, user, router, chains.Native)    // evented: the router's Deposit
+	move(2, chains.KindInternal, router, vault, chains.Native) // evented: the deposit's vault
+	b.Events = []chains.Event{
+		{Chain: eth, Tx: b.Txs[1].Hash, Pos: chains.Pos{Block: 1, TxIndex: 1, Index: 2}, Kind: chains.EventMixerDeposit, Contract: pool},
+		{Chain: eth, Tx: b.Txs[2].Hash, Pos: chains.Pos{Block: 1, TxIndex: 2, Index: 3}, Kind: chains.EventBridgeDeposit, Contract: router, To: vault},
+	}
+	if err := s.Commit(eth, []*chains.Block{b}, nil); err != nil {
+		t.Fatal(err)
+	}
+	flags := func(n chains.Node) string {
+		var out []string
+		err := s.Flows(context.Background(), n, func(f chains.Flow) error {
+			out = append(out, fmt.Sprintf("%d/%d in=%v c=%v e=%v", f.Pos.TxIndex, f.Pos.Index, f.In, f.Converts, f.Evented))
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Join(out, "; ")
+	}
+	for _, tt := range []struct {
+		node chains.Node
+		want string
+	}{
+		{chains.AccountOf(eth, user, token), "0/2 in=false c=true e=false"},
+		{chains.AccountOf(eth, user, chains.Native), "0/1 in=false c=false e=false; 0/3 in=true c=false e=false; 1/1 in=false c=false e=true; 2/1 in=false c=false e=true"},
+		{chains.AccountOf(eth, vault, chains.Native), "2/2 in=true c=false e=true"},
+	} {
+		if got := flags(tt.node); got != tt.want {
+			t.Errorf("%s:\n got %s\nwant %s", tt.node, got, tt.want)
+		}
+	}
+}

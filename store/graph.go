@@ -30,28 +30,29 @@ func (s *Store) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) e
 }
 
 // scanFlows walks the 'F' keys of address a and asset.
-func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, fn func(t chains.Transfer, in bool) error) error {
+func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, fn func(t chains.Transfer, in bool, flags byte) error) error {
 	prefix := appendAsset(nodeKey(c, a), c, asset)
 	return scan(txn, prefix, prefix, func(k, v []byte) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t, err := decodeFlow(c, a, k, v)
+		t, flags, err := decodeFlow(c, a, k, v)
 		if err != nil {
 			return err
 		}
-		return fn(t, k[len(k)-1] == dirIn)
+		return fn(t, k[len(k)-1] == dirIn, flags)
 	})
 }
 
 func accountFlows(ctx context.Context, txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
-	return scanFlows(ctx, txn, n.Chain, n.Address, n.Asset, func(t chains.Transfer, in bool) error {
+	return scanFlows(ctx, txn, n.Chain, n.Address, n.Asset, func(t chains.Transfer, in bool, flags byte) error {
 		other := t.To
 		if in {
 			other = t.From
 		}
 		return fn(chains.Flow{Link: chains.Link{Pos: t.Pos}, Pos: t.Pos, Tx: t.Tx, Time: t.Time, In: in, Amount: t.Amount,
-			Kind: t.Kind, Other: chains.AccountOf(n.Chain, other, n.Asset), Address: other})
+			Kind: t.Kind, Other: chains.AccountOf(n.Chain, other, n.Asset), Address: other,
+			Converts: flags&flowConverts != 0, Evented: flags&flowEvented != 0})
 	})
 }
 
@@ -122,7 +123,7 @@ func holdingFlows(ctx context.Context, txn *badger.Txn, n chains.Node, fn func(c
 	}
 	var flows []chains.Flow
 	var spends []spend
-	err := scanFlows(ctx, txn, n.Chain, n.Address, chains.Native, func(t chains.Transfer, in bool) error {
+	err := scanFlows(ctx, txn, n.Chain, n.Address, chains.Native, func(t chains.Transfer, in bool, _ byte) error {
 		f := chains.Flow{Pos: t.Pos, Tx: t.Tx, Time: t.Time, In: in, Amount: t.Amount, Kind: t.Kind,
 			Other: chains.TxOf(n.Chain, t.Tx), Address: n.Address}
 		if in {

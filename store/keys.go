@@ -33,7 +33,10 @@ package store
 //	                                     counterparty (addr) | kind (1) | tx hash (32) | time (8) | amount
 //	                                     On UTXO chains an output is an inflow at ordinal 0x80000000|vout,
 //	                                     a resolved input an outflow at ordinal vin; the counterparty is
-//	                                     empty (the other side is the transaction node).
+//	                                     empty (the other side is the transaction node). The kind byte's
+//	                                     bit 6 marks a sender that receives another asset in the same
+//	                                     transaction (a conversion), bit 7 a recipient an event of the
+//	                                     transaction names (a pool, a router, a vault).
 //	'E' chain pos(16)                    account chains: protocol event at the log's place among the transaction's
 //	                                     transfers: kind (1) | flags (1: bit0 amount, bit1 fee, bit2 asset set) |
 //	                                     tx hash (32) | time (8) | contract (addr) | from (addr) | to (addr) |

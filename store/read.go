@@ -134,7 +134,7 @@ func (s *Store) AddressTransfers(c chains.Chain, a chains.Address) ([]chains.Tra
 	prefix := nodeKey(c, a)
 	err := s.db.View(func(txn *badger.Txn) error {
 		return scan(txn, prefix, prefix, func(k, v []byte) error {
-			t, err := decodeFlow(c, a, k, v)
+			t, _, err := decodeFlow(c, a, k, v)
 			if err != nil {
 				return err
 			}

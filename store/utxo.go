@@ -96,9 +96,9 @@ func utxoFlow(c chains.Chain, b *chains.Block, tx *chains.UTXOTx, ordinal uint32
 	t := chains.Transfer{Chain: c, Tx: tx.Hash, Time: b.Time, Kind: kind, Asset: chains.Native,
 		Pos: chains.Pos{Block: b.Number, TxIndex: tx.Index, Index: ordinal}, Amount: new(big.Int).SetUint64(sats)}
 	if kind == chains.KindOutput {
-		return op{flowKey(c, a, chains.Native, t.Pos, dirIn), encodeFlow(&t, "")}
+		return op{flowKey(c, a, chains.Native, t.Pos, dirIn), encodeFlow(&t, "", 0)}
 	}
-	return op{flowKey(c, a, chains.Native, t.Pos, dirOut), encodeFlow(&t, "")}
+	return op{flowKey(c, a, chains.Native, t.Pos, dirOut), encodeFlow(&t, "", 0)}
 }
 
 // utxoOps lists every key a UTXO block with resolved inputs writes: the
@@ -235,7 +235,7 @@ func (s *Store) Unspent(c chains.Chain, a chains.Address) ([]Unspent, error) {
 	err := s.db.View(func(txn *badger.Txn) error {
 		var paid []Unspent
 		err := scan(txn, prefix, prefix, func(k, v []byte) error {
-			t, err := decodeFlow(c, a, k, v)
+			t, _, err := decodeFlow(c, a, k, v)
 			if err != nil || t.Kind != chains.KindOutput {
 				return err
 			}

@@ -104,12 +104,13 @@ func blockOps(b *chains.Block) []op {
 		tx := &b.Txs[i]
 		ops = append(ops, op{txKey(c, b.Number, tx.Index), encodeTx(c, tx)}, txByHashOp(c, tx.Hash, b.Number, tx.Index))
 	}
+	flags := transferFlags(b)
 	for i := range b.Transfers {
 		t := &b.Transfers[i]
 		ops = append(ops,
 			op{transferKey(c, t.Pos), encodeTransfer(t)},
-			op{flowKey(c, t.From, t.Asset, t.Pos, dirOut), encodeFlow(t, t.To)},
-			op{flowKey(c, t.To, t.Asset, t.Pos, dirIn), encodeFlow(t, t.From)})
+			op{flowKey(c, t.From, t.Asset, t.Pos, dirOut), encodeFlow(t, t.To, flags[i])},
+			op{flowKey(c, t.To, t.Asset, t.Pos, dirIn), encodeFlow(t, t.From, flags[i])})
 	}
 	return append(ops, eventOps(c, b.Events)...)
 }
