@@ -149,6 +149,36 @@ func (a *Account) take(taint, amount *big.Int) {
 	}
 }
 
+// Retaint marks taint of the value the node already holds as tainted: an
+// inflow it took in as clean turns out to carry taint (a conversion's
+// proceeds that arrived before what paid for them left). The newest value
+// turns first; taint beyond the clean balance is dropped. Under Poison any
+// taint poisons the balance.
+func (a *Account) Retaint(taint *big.Int) error {
+	if taint == nil || taint.Sign() < 0 {
+		return fmt.Errorf("retaint %v: %w", taint, ErrInvalidAmount)
+	}
+	clean := new(big.Int).Sub(&a.balance, &a.taint)
+	t := new(big.Int).Set(taint)
+	if t.Cmp(clean) > 0 {
+		t.Set(clean)
+	}
+	if a.model == Poison && taint.Sign() > 0 {
+		t.Set(clean)
+	}
+	a.taint.Add(&a.taint, t)
+	for i := len(a.lots) - 1; i >= 0 && t.Sign() > 0; i-- {
+		l := a.lots[i]
+		room := new(big.Int).Sub(l.amount, l.taint)
+		if room.Cmp(t) > 0 {
+			room.Set(t)
+		}
+		l.taint.Add(l.taint, room)
+		t.Sub(t, room)
+	}
+	return nil
+}
+
 // Balance returns the value the node holds now.
 func (a *Account) Balance() *big.Int { return new(big.Int).Set(&a.balance) }
 

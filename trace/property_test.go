@@ -299,7 +299,7 @@ type refResult struct {
 // replay replays the graph in chain order under model m, the seed's
 // inflows fully tainted, following at most hops hops: a flow's hop is one
 // more than the fewest hops of the tainted flows its sender received
-// before it, or, when the sender received a tainted flow in the same
+// before it since it last held no taint, or, when the sender received a tainted flow in the same
 // transaction (a contract passing value on), the fewest hops of those if
 // that is smaller. The seed's outflows are hop 1. A tainted flow past the
 // bound takes its taint from the sender and delivers none.
@@ -332,8 +332,8 @@ func (pg *propAccountGraph) replay(m trace.Model, seed, hops int) refResult {
 				taint = new(big.Int)
 			} else {
 				res.edges[tr.pos] = refEdge{from: tr.from, to: tr.to, amount: tr.amount, taint: taint, hop: hop}
-				if h, ok := nodeHop[tr.to]; !ok || hop < h {
-					nodeHop[tr.to] = hop
+				if h, ok := nodeHop[tr.to]; !ok || hop < h || acct(tr.to).taint().Sign() == 0 {
+					nodeHop[tr.to] = hop // what a node sends next is the taint it holds, and that came in since it last held none
 				}
 				if entered[tr.to] == nil {
 					entered[tr.to] = map[chains.Hash]int{}

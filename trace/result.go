@@ -25,6 +25,19 @@ type Edge struct {
 	// output's address on UTXO chains.
 	Address chains.Address
 	Hop     int
+	// Via is the contract a conversion went through (a DEX pair or router,
+	// a wrapper): the asset changed there, at the sender's own address.
+	Via chains.Address
+	// link is where the edge enters its node, for an edge the walk made
+	// rather than read (a bridge payout).
+	link chains.Link
+	// left is where the edge left its From node when that differs from
+	// Pos (a conversion leaves with the asset sent, enters with the asset
+	// received).
+	left chains.Pos
+	// cause is the edge whose taint this one carries on where From is a
+	// node the walk did not follow (a bridge payout, a mixer exit).
+	cause *Edge
 }
 
 // FindingKind names what a trace found (DESIGN.md's kinds).
@@ -41,6 +54,15 @@ const (
 	FindingAttributed FindingKind = "attributed" // an address attributed to a theft on the way (the trace goes on)
 	FindingCoinJoin   FindingKind = "coinjoin"   // a tainted CoinJoin transaction (the trace goes on through it)
 	FindingPeelChain  FindingKind = "peel_chain" // tainted coins peeled off step by step from a large change output
+	// FindingExchangeDeposit is an unlabelled address that forwards what
+	// it receives to an exchange (Victor's deposit-address heuristic on EVM
+	// chains) or whose coins an exchange spends with its own (Bitcoin): the
+	// address a freeze request names.
+	FindingExchangeDeposit FindingKind = "exchange_deposit"
+	FindingDEXSwap         FindingKind = "dex_swap"             // tainted value swapped for another asset (a conversion; the trace goes on)
+	FindingFanOut          FindingKind = "fan_out"              // tainted value split over many fresh addresses (the trace goes on)
+	FindingCluster         FindingKind = "cluster"              // addresses found to share an owner
+	FindingMixerExit       FindingKind = "mixer_exit_candidate" // a withdrawal linked to a tainted mixer deposit by a heuristic
 )
 
 // Finding is what the trace exists to say: tainted money reached a service,
@@ -66,6 +88,26 @@ type Finding struct {
 	// peel_chain finding.
 	Length int
 	Total  *big.Int
+	// Confidence is the heuristic's, in [0,1]; 1 for a label hit.
+	Confidence float64
+	// Amount and Tainted, when set, say what the finding's address
+	// received from the traced funds, where that is not Edge's amount: an
+	// exchange deposit address's deposits. Forwarded and ForwardedTainted
+	// are what it swept on to the exchange's Wallet.
+	Amount, Tainted             *big.Int
+	Forwarded, ForwardedTainted *big.Int
+	Wallet                      chains.Address
+	// Members are a cluster's addresses, sorted.
+	Members []chains.Address
+	// Denomination is a mixer pool's deposit amount, read from its events.
+	Denomination *big.Int
+	// Decoded is a bridge deposit's memo in canonical form; DestChain and
+	// DestAddress the destination it names; Outbound the payout matched to
+	// it on the destination chain (nil when none is synced).
+	Decoded     string
+	DestChain   chains.Chain
+	DestAddress chains.Address
+	Outbound    *Edge
 }
 
 // Result is a finished trace.
@@ -78,4 +120,8 @@ type Result struct {
 	Tainted map[chains.Node]*big.Int
 	// Visited counts the flows the walk read.
 	Visited int
+	// Late counts taint that reached a UTXO transaction the walk had
+	// already passed (a cross-chain payout ordered before its inbound by
+	// block times); it is reported, not followed.
+	Late int
 }

@@ -30,6 +30,10 @@ type Options struct {
 	// Mainnet says the UTXO data is Bitcoin mainnet's, where the CoinJoin
 	// detectors apply their activation heights.
 	Mainnet bool
+	// FollowMixers continues the trace from mixer withdrawals linked to a
+	// tainted deposit (mixer_exit_candidate findings), re-seeded with the
+	// deposit's tainted fraction.
+	FollowMixers bool
 }
 
 // Defaults of Options.
@@ -56,7 +60,7 @@ type node struct {
 	id    chains.Node
 	flows []chains.Flow
 	next  int // the next flow to replay
-	hop   int // the fewest hops at which taint reached it
+	hop   int // the fewest hops at which the taint it holds reached it
 	seed  bool
 	acct  *Account // account and holding nodes
 	ins   []Lot    // a UTXO transaction's inputs so far
@@ -65,6 +69,20 @@ type node struct {
 	// node in it: value a contract passes on in the same transaction is
 	// the same hop.
 	entered map[chains.Hash]int
+	// fanout holds the addresses the node sent tainted value to, until it
+	// counts as a fan-out.
+	fanout map[chains.Address]bool
+	// memo is a tainted UTXO transaction's THORChain deposit memo, vault
+	// the output that pays the vault.
+	memo  *Memo
+	vault int
+	// stopped is a UTXO transaction that ends the branch (an exchange
+	// spends its inputs): its outputs carry no taint on.
+	stopped bool
+	// resets are the positions of outflows that took an account node's
+	// last taint: a path leaving the node later came in after the last
+	// of them.
+	resets []chains.Pos
 }
 
 // walker is one trace in progress.
@@ -75,11 +93,25 @@ type walker struct {
 	opts    Options
 	nodes   map[chains.Node]*node
 	queue   eventQueue
-	pending map[pendingKey]*big.Int // taint on its way into a node
+	pending map[pendingKey]*arrival // taint on its way into a node
 	in      map[chains.Node][]*Edge // the tainted flows into each node, in chain order
 	hubs    map[chains.Node]bool    // nodes found to be hubs, read once
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
+
+	proto       Protocol // nil when the graph has no events
+	txTransfers map[txKey][]chains.Transfer
+	txEvents    map[txKey][]chains.Event
+	swapped     map[swapKey]bool
+	deposits    map[chains.Node]*depositAddress
+	exits       map[chains.Ref]bool
+	linked      map[chains.Node]map[chains.Address]int
+}
+
+// arrival is taint on its way into a node, and the fewest hops it took.
+type arrival struct {
+	taint *big.Int
+	hop   int
 }
 
 type pendingKey struct {
@@ -95,7 +127,10 @@ type pendingKey struct {
 // nothing.
 func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
 	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
-		pending: map[pendingKey]*big.Int{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}}}
+		pending: map[pendingKey]*arrival{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
+		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
+		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{}}
+	w.proto, _ = g.(Protocol)
 	for _, s := range seeds {
 		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
@@ -210,9 +245,15 @@ func (w *walker) step(n *node) error {
 func (w *walker) inflow(n *node, f *chains.Flow) error {
 	taint := new(big.Int)
 	key := pendingKey{to: n.id, link: f.Link}
-	if t, ok := w.pending[key]; ok {
-		taint = t
+	if a, ok := w.pending[key]; ok {
+		taint = a.taint
 		delete(w.pending, key)
+		switch {
+		case n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0:
+			n.hop = a.hop // the node held no taint: what it sends next is this taint's
+		default:
+			n.hop = min(n.hop, a.hop)
+		}
 	}
 	if n.seed {
 		taint = new(big.Int).Set(f.Amount)
@@ -230,6 +271,9 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	if err != nil || taint.Sign() == 0 {
 		return err
 	}
+	if n.acct != nil && n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0 {
+		n.resets = append(n.resets, f.Pos) // the node's taint is all gone
+	}
 	if min := w.min(n.id.Chain, n.id.Asset); min != nil && taint.Cmp(min) < 0 {
 		return nil
 	}
@@ -246,6 +290,11 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	if hop > w.opts.Hops {
 		return nil
 	}
+	if f.Converts && n.id.Kind == chains.AccountNode && w.proto != nil {
+		if ok, err := w.convert(n, f, taint, hop); ok || err != nil {
+			return err
+		}
+	}
 	to := f.Other
 	if n.id.Kind == chains.TxNode && f.Address != "" {
 		// A coin paid to a seed address is the seed's again, wherever it
@@ -257,6 +306,13 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	e := &Edge{ID: len(w.res.Edges), From: n.id, To: to, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
 		Amount: f.Amount, Tainted: taint, Kind: f.Kind, Address: f.Address, Hop: hop}
 	w.res.Edges = append(w.res.Edges, e)
+	if n.id.Kind == chains.AccountNode {
+		w.fanOut(n, e)
+	}
+	if n.memo != nil && int(f.Pos.Index&^(1<<31)) == n.vault {
+		w.received(e)
+		return w.bridge(e, *n.memo, "", nil)
+	}
 	return w.deliver(e, f)
 }
 
@@ -273,6 +329,9 @@ func (w *walker) carried(n *node, f *chains.Flow) (*big.Int, error) {
 	vout := f.Pos.Index &^ (1 << 31)
 	if int(vout) >= len(n.outs) {
 		return nil, fmt.Errorf("output %d of %d", vout, len(n.outs))
+	}
+	if n.stopped {
+		return new(big.Int), nil
 	}
 	return new(big.Int).SetUint64(n.outs[vout]), nil
 }
@@ -298,10 +357,14 @@ func (w *walker) split(n *node) error {
 	}
 	taint, _, err := SplitUTXO(w.opts.Model, lots, outs)
 	n.outs = taint
-	if in := w.in[n.id]; len(in) > 0 {
+	if in := w.in[n.id]; len(in) > 0 && err == nil {
 		tx := n.utxoTx()
-		w.coinjoin(n, tx, in[len(in)-1])
+		joined := w.coinjoin(n, tx, in[len(in)-1])
 		w.peel(n, tx, in[len(in)-1])
+		if !joined {
+			w.coSpend(n, tx, in)
+		}
+		w.memo(n)
 	}
 	return err
 }
@@ -323,13 +386,14 @@ func (n *node) utxoTx() *chains.UTXOTx {
 // coinjoin makes a finding of a tainted transaction that is a CoinJoin,
 // at the edge that last brought taint in. The trace goes on through it
 // under the model.
-func (w *walker) coinjoin(n *node, tx *chains.UTXOTx, e *Edge) {
+func (w *walker) coinjoin(n *node, tx *chains.UTXOTx, e *Edge) bool {
 	kind, ok := DetectCoinJoin(tx, CoinJoinContext{Height: n.flows[0].Pos.Block, Mainnet: w.opts.Mainnet})
 	if !ok {
-		return
+		return false
 	}
 	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCoinJoin, Chain: n.id.Chain, Edge: e, Hop: e.Hop,
-		Heuristic: "coinjoin:" + string(kind), CoinJoin: kind})
+		Heuristic: "coinjoin:" + string(kind), CoinJoin: kind, Confidence: 0.9})
+	return true
 }
 
 // tracePeel is a tainted transaction that peels a payment off its coin.
@@ -380,7 +444,7 @@ func (w *walker) peelChains() {
 		}
 		if length >= 2 {
 			w.res.Findings = append(w.res.Findings, Finding{Kind: FindingPeelChain, Chain: s.edge.To.Chain, Edge: s.edge,
-				Hop: s.edge.Hop, Heuristic: "peel", Length: length, Total: total})
+				Hop: s.edge.Hop, Heuristic: "peel", Length: length, Total: total, Confidence: 0.8})
 		}
 	}
 }
@@ -403,6 +467,11 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 	if n := w.nodes[to]; n != nil && n.seed {
 		return w.pass(n, e, f) // taint back at a seed: nothing new to say
 	}
+	if f.Evented && to.Kind == chains.AccountNode && w.proto != nil {
+		if stop, err := w.protocolEvent(e); stop || err != nil {
+			return err
+		}
+	}
 	if w.labelled(e) {
 		return nil
 	}
@@ -415,6 +484,7 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 	}
 	if n == nil {
 		w.finding(e, FindingHub, "", "fan-out", nil)
+		w.res.Findings[len(w.res.Findings)-1].Confidence = 0.5 // a structural guess, not an attribution
 		return nil
 	}
 	return w.pass(n, e, f)
@@ -426,12 +496,44 @@ func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 	if prev, ok := n.entered[e.Tx]; !ok || e.Hop < prev {
 		n.entered[e.Tx] = e.Hop
 	}
-	n.hop = min(n.hop, e.Hop)
-	k := pendingKey{to: to, link: f.Link}
-	if w.pending[k] == nil {
-		w.pending[k] = new(big.Int)
+	if n.id.Kind == chains.TxNode {
+		n.hop = min(n.hop, e.Hop)
 	}
-	w.pending[k].Add(w.pending[k], e.Tainted)
+	if n.passed(f.Link) {
+		return w.late(n, e)
+	}
+	k := pendingKey{to: to, link: f.Link}
+	a := w.pending[k]
+	if a == nil {
+		a = &arrival{taint: new(big.Int), hop: e.Hop}
+		w.pending[k] = a
+	}
+	a.taint.Add(a.taint, e.Tainted)
+	a.hop = min(a.hop, e.Hop)
+	return nil
+}
+
+// passed reports whether node n has already applied its inflow at link.
+func (n *node) passed(link chains.Link) bool {
+	for i := n.next - 1; i >= 0; i-- {
+		if f := &n.flows[i]; f.In && f.Link == link {
+			return true
+		}
+	}
+	return false
+}
+
+// late applies taint that reaches an inflow the node has already applied:
+// a conversion whose proceeds arrived before the asset that paid for them
+// left (an unwrap pays the ether before its Withdrawal log). At an account
+// node the value is there, so part of it turns tainted; a UTXO
+// transaction's outputs are already shared out, so the taint is counted in
+// Result.Late.
+func (w *walker) late(n *node, e *Edge) error {
+	if n.id.Kind != chains.TxNode && n.acct != nil {
+		return n.acct.Retaint(e.Tainted)
+	}
+	w.res.Late++
 	return nil
 }
 
@@ -464,6 +566,9 @@ func (w *walker) labelled(e *Edge) bool {
 	ls := w.lk.Lookup(e.To.Chain, e.Address)
 	for i := range ls {
 		if kind, ok := stops[ls[i].Category]; ok {
+			if kind == FindingExchange && w.depositSweep(e, &ls[i]) {
+				return true
+			}
 			w.finding(e, kind, ls[i].Entity, "label", &ls[i])
 			return true
 		}
@@ -483,7 +588,7 @@ func (w *walker) labelled(e *Edge) bool {
 
 func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l *labels.Label) {
 	w.res.Findings = append(w.res.Findings, Finding{Kind: kind, Chain: e.To.Chain, Address: e.Address, Entity: entity,
-		Edge: e, Hop: e.Hop, Heuristic: heuristic, Label: l})
+		Edge: e, Hop: e.Hop, Heuristic: heuristic, Label: l, Confidence: 1})
 }
 
 // finish adds the peel chains, fills each finding's path (following the
@@ -491,6 +596,7 @@ func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l 
 // block, tx, kind).
 func (w *walker) finish() {
 	w.peelChains()
+	w.clusters()
 	for i := range w.res.Findings {
 		f := &w.res.Findings[i]
 		f.Path = w.path(f.Edge)
@@ -515,12 +621,28 @@ func (w *walker) path(e *Edge) []*Edge {
 	seen := map[*Edge]bool{e: true}
 	for {
 		out := path[0]
-		if n := w.nodes[out.From]; n == nil || n.seed {
+		if out.cause != nil && !seen[out.cause] {
+			seen[out.cause] = true
+			path = append([]*Edge{out.cause}, path...)
+			continue
+		}
+		n := w.nodes[out.From]
+		if n == nil || n.seed {
 			return path
+		}
+		left := out.Pos
+		if out.left != (chains.Pos{}) {
+			left = out.left
+		}
+		var since chains.Pos // the node's last reset before the edge left
+		for _, r := range n.resets {
+			if r.Less(left) {
+				since = r
+			}
 		}
 		var best *Edge
 		for _, in := range w.in[out.From] {
-			if in.Pos.Less(out.Pos) && !seen[in] && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) {
+			if in.Pos.Less(left) && !in.Pos.Less(since) && !seen[in] && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) {
 				best = in
 			}
 		}
@@ -534,12 +656,19 @@ func (w *walker) path(e *Edge) []*Edge {
 
 // eventQueue orders nodes by the position of their next flow; at one
 // position outflows come first, so taint leaves a node before it arrives at
-// the next.
+// the next. Nodes of different chains are ordered by block time.
 type eventQueue []*node
 
 func (q eventQueue) Len() int { return len(q) }
 func (q eventQueue) Less(i, j int) bool {
 	a, b := &q[i].flows[q[i].next], &q[j].flows[q[j].next]
+	if ci, cj := q[i].id.Chain, q[j].id.Chain; ci != cj {
+		// Two chains share no block numbers: their flows meet in time.
+		if a.Time != b.Time {
+			return a.Time < b.Time
+		}
+		return ci < cj
+	}
 	if a.Pos != b.Pos {
 		return a.Pos.Less(b.Pos)
 	}

@@ -75,7 +75,8 @@ func send(from, to chains.Address, amount *big.Int) chains.Transfer {
 
 // TestTraceS2 is METHODS.md's S2 on an account chain: E0 holds 10 ETH
 // clean, receives 500 stolen ETH from the seed, fans 5 x 100 ETH out to
-// H1-H5; H1 deposits into a mixer pool, H2 into an exchange.
+// H1-H5 (a fan-out); H1 deposits into a mixer pool, H2 forwards all it got
+// to an exchange, which makes H2 that exchange's deposit address.
 func TestTraceS2(t *testing.T) {
 	seed, e0, pool, ex := addr("thief"), addr("E0"), addr("pool"), addr("exchange")
 	h := []chains.Address{addr("H1"), addr("H2"), addr("H3"), addr("H4"), addr("H5")}
@@ -108,15 +109,21 @@ func TestTraceS2(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(res.Findings) != 2 {
+		if len(res.Findings) != 3 {
 			t.Fatalf("%s: %d findings: %+v", tt.model, len(res.Findings), res.Findings)
 		}
-		mix, exc := res.Findings[0], res.Findings[1]
+		fan, mix, exc := res.Findings[0], res.Findings[1], res.Findings[2]
+		if fan.Kind != trace.FindingFanOut || fan.Address != e0 || fan.Hop != 2 || fan.Edge.Address != h[4] {
+			t.Errorf("%s: fan-out finding %+v", tt.model, fan)
+		}
 		if mix.Kind != trace.FindingMixer || mix.Address != pool || mix.Edge.Tainted.String() != tt.mixer || mix.Hop != 3 || len(mix.Path) != 3 {
 			t.Errorf("%s: mixer finding %+v, tainted %s, path %d", tt.model, mix, mix.Edge.Tainted, len(mix.Path))
 		}
-		if exc.Kind != trace.FindingExchange || exc.Address != ex || exc.Edge.Tainted.String() != tt.exc || exc.Hop != 3 {
-			t.Errorf("%s: exchange finding %+v, tainted %s", tt.model, exc, exc.Edge.Tainted)
+		// H2 got 100 ETH at block 5 and swept all 100 on at block 10:
+		// slack 0, 5 blocks, so κ = (1 + 1 - 5/3200)/2 = 0.99921875.
+		if exc.Kind != trace.FindingExchangeDeposit || exc.Address != h[1] || exc.Wallet != ex || exc.Edge.Tainted.String() != tt.exc ||
+			exc.Tainted.String() != tt.exc || exc.ForwardedTainted.String() != tt.exc || exc.Amount.Cmp(eth(100)) != 0 || exc.Hop != 3 || exc.Confidence != 0.99921875 {
+			t.Errorf("%s: exchange deposit finding %+v, tainted %s", tt.model, exc, exc.Edge.Tainted)
 		}
 		if p := mix.Path; p[0].From.Address != seed || p[1].To.Address != h[0] || p[2].To.Address != pool {
 			t.Errorf("%s: path %v -> %v -> %v", tt.model, p[0].From, p[1].To, p[2].To)
@@ -163,17 +170,22 @@ func pay(a chains.Address, sats uint64) chains.TxOut {
 }
 
 // TestTraceS1 is METHODS.md's S1 on a UTXO chain: the thief's 10 BTC peel
-// 1 BTC and 1.5 BTC off to exchange deposits (a peel chain), then the
-// change joins a clean coin to pay an OTC desk 2 BTC.
+// 1 BTC and 1.5 BTC off to X1 and X2 (a peel chain), then the change joins
+// a clean coin of K to pay an OTC desk 2 BTC (a cluster of the change's
+// address and K). An exchange later spends X1's and X2's coins with its own
+// hot wallet's: they are its deposit addresses.
 func TestTraceS1(t *testing.T) {
 	thief, k, x1, x2, otc := chains.Address("bc1qthief"), chains.Address("bc1qk"), chains.Address("bc1qx1"), chains.Address("bc1qx2"), chains.Address("bc1qotc")
+	hot := chains.Address("bc1qhot")
 	s := utxoChain(t,
 		[]chains.UTXOTx{utx(1, nil, pay(thief, 1_000_000_000)), utx(2, nil, pay(k, 100_010_000))},
 		[]chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(1)}}, pay(x1, 100_000_000), pay("bc1qc1", 899_990_000))},
 		[]chains.UTXOTx{utx(4, []chains.Outpoint{{Tx: txid(3), Index: 1}}, pay(x2, 150_000_000), pay("bc1qc2", 749_980_000))},
-		[]chains.UTXOTx{utx(5, []chains.Outpoint{{Tx: txid(4), Index: 1}, {Tx: txid(2)}}, pay(otc, 200_000_000), pay("bc1qc3", 649_980_000))},
+		[]chains.UTXOTx{utx(5, []chains.Outpoint{{Tx: txid(4), Index: 1}, {Tx: txid(2)}}, pay(otc, 200_000_000), pay("bc1qc3", 649_980_000)),
+			utx(6, nil, pay(hot, 50_000_000))},
+		[]chains.UTXOTx{utx(7, []chains.Outpoint{{Tx: txid(6)}, {Tx: txid(3)}, {Tx: txid(4)}}, pay(hot, 299_990_000))},
 	)
-	lk := lookup{x1: labels.Exchange, x2: labels.Exchange, otc: labels.OTC}
+	lk := lookup{hot: labels.Exchange, otc: labels.OTC}
 	tests := []struct {
 		model trace.Model
 		otc   string // tainted satoshi reaching the OTC desk
@@ -201,8 +213,9 @@ func TestTraceS1(t *testing.T) {
 			tainted string
 			hop     int
 		}{
-			{trace.FindingExchange, x1, "100000000", 1},
-			{trace.FindingExchange, x2, "150000000", 2},
+			{trace.FindingExchangeDeposit, x1, "100000000", 1},
+			{trace.FindingExchangeDeposit, x2, "150000000", 2},
+			{trace.FindingCluster, "", "749980000", 2},
 			{trace.FindingService, otc, tt.otc, 3},
 		}
 		if len(res.Findings) != len(want)+1 {
@@ -213,6 +226,12 @@ func TestTraceS1(t *testing.T) {
 			if f.Kind != w.kind || f.Address != w.address || f.Edge.Tainted.String() != w.tainted || f.Hop != w.hop || len(f.Path) != w.hop+1 {
 				t.Errorf("%s: finding %d: %s %s tainted %s hop %d path %d; want %+v", tt.model, i, f.Kind, f.Address, f.Edge.Tainted, f.Hop, len(f.Path), w)
 			}
+		}
+		if d := res.Findings[1]; d.Wallet != hot || d.Entity != string(hot) {
+			t.Errorf("%s: deposit of %s, want %s", tt.model, d.Wallet, hot)
+		}
+		if c := res.Findings[3]; fmt.Sprint(c.Members) != "[bc1qc2 bc1qk]" {
+			t.Errorf("%s: cluster %v, want [bc1qc2 bc1qk]", tt.model, c.Members)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package report
 
 import (
 	"math/big"
+	"strconv"
 	"time"
 
 	"github.com/houndtrace/hound/chains"
@@ -58,6 +59,27 @@ type Finding struct {
 	// Length and Total describe a peel_chain finding.
 	Length int    `json:"length,omitempty"`
 	Total  string `json:"total,omitempty"`
+	// Wallet is the exchange wallet an exchange_deposit swept to (or was
+	// spent with); Forwarded and ForwardedTainted what it swept on.
+	Wallet           string `json:"wallet,omitempty"`
+	Forwarded        string `json:"forwarded,omitempty"`
+	ForwardedTainted string `json:"forwarded_tainted,omitempty"`
+	// Members are a cluster's addresses.
+	Members []string `json:"members,omitempty"`
+	// Denomination is a mixer pool's deposit amount.
+	Denomination string `json:"denomination,omitempty"`
+	// Destination, Decoded and Outbound describe a bridge finding: where
+	// its memo sends the money, the memo in canonical form, and the payout
+	// matched on the destination chain.
+	Destination *Destination `json:"destination,omitempty"`
+	Decoded     string       `json:"decoded,omitempty"`
+	Outbound    *PathStep    `json:"outbound,omitempty"`
+}
+
+// Destination is a bridge memo's destination.
+type Destination struct {
+	Chain   string `json:"chain"`
+	Address string `json:"address"`
 }
 
 // PathStep is one flow of a finding's path.
@@ -133,29 +155,57 @@ func Build(res *trace.Result, version string, heights map[chains.Chain]uint64, l
 
 func finding(f *trace.Finding, assets Assets) Finding {
 	e := f.Edge
+	amount, tainted := e.Amount, e.Tainted
+	if f.Amount != nil {
+		amount, tainted = f.Amount, f.Tainted
+	}
 	out := Finding{Kind: string(f.Kind), Chain: string(f.Chain), Address: string(f.Address), Entity: f.Entity,
-		Tx: txString(e.From.Chain, e.Tx), Block: e.Pos.Block, Time: timeString(e.Time), Amount: e.Amount.String(),
-		Tainted: e.Tainted.String(), Asset: string(e.Asset), Hop: f.Hop, Heuristic: f.Heuristic, Confidence: "1",
-		Paths: f.Paths, Path: []PathStep{}, EdgeID: e.ID}
+		Tx: txString(e.From.Chain, e.Tx), Block: e.Pos.Block, Time: timeString(e.Time), Amount: amount.String(),
+		Tainted: tainted.String(), Asset: string(e.Asset), Hop: f.Hop, Heuristic: f.Heuristic,
+		Confidence: strconv.FormatFloat(f.Confidence, 'f', -1, 64), Paths: f.Paths, Path: []PathStep{}, EdgeID: e.ID,
+		Wallet: string(f.Wallet), Denomination: amountString(f.Denomination), Decoded: f.Decoded}
 	if tok := assets.Token(f.Chain, e.Asset); tok.Known {
-		out.Symbol, out.Display = tok.Symbol, Units(e.Tainted, tok.Decimals)
+		out.Symbol, out.Display = tok.Symbol, Units(tainted, tok.Decimals)
 	}
 	if f.Label != nil {
 		out.Source, out.Category = f.Label.Source, f.Label.Category.String()
 	}
 	switch f.Kind {
-	case trace.FindingHub:
-		out.Confidence = "0.5" // a structural guess, not an attribution
 	case trace.FindingCoinJoin:
-		out.Confidence, out.CoinJoin, out.Address = "0.9", string(f.CoinJoin), e.To.Tx.Format(f.Chain)
+		out.CoinJoin, out.Address = string(f.CoinJoin), e.To.Tx.Format(f.Chain)
 	case trace.FindingPeelChain:
-		out.Confidence, out.Length, out.Total, out.Address = "0.8", f.Length, f.Total.String(), e.To.Tx.Format(f.Chain)
+		out.Length, out.Total, out.Address = f.Length, f.Total.String(), e.To.Tx.Format(f.Chain)
+	case trace.FindingExchangeDeposit:
+		out.Forwarded, out.ForwardedTainted = amountString(f.Forwarded), amountString(f.ForwardedTainted)
+	case trace.FindingBridge:
+		if f.DestChain != "" {
+			out.Destination = &Destination{Chain: string(f.DestChain), Address: string(f.DestAddress)}
+		}
+		if f.Outbound != nil {
+			step := pathStep(f.Outbound)
+			out.Outbound = &step
+		}
+	}
+	for _, m := range f.Members {
+		out.Members = append(out.Members, string(m))
 	}
 	for _, p := range f.Path {
-		out.Path = append(out.Path, PathStep{Chain: string(p.From.Chain), Tx: txString(p.From.Chain, p.Tx), From: p.From.String(),
-			To: p.To.String(), Asset: string(p.Asset), Amount: p.Amount.String(), Tainted: p.Tainted.String()})
+		out.Path = append(out.Path, pathStep(p))
 	}
 	return out
+}
+
+func pathStep(p *trace.Edge) PathStep {
+	return PathStep{Chain: string(p.To.Chain), Tx: txString(p.To.Chain, p.Tx), From: p.From.String(),
+		To: p.To.String(), Asset: string(p.Asset), Amount: p.Amount.String(), Tainted: p.Tainted.String()}
+}
+
+// amountString writes an optional amount; nil is "".
+func amountString(v *big.Int) string {
+	if v == nil {
+		return ""
+	}
+	return v.String()
 }
 
 // nodes lists the seeds and every node an edge entered, with their labels

@@ -1,0 +1,151 @@
+package trace
+
+import (
+	"math/big"
+	"slices"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/labels"
+)
+
+// Victor's deposit-address heuristic (FC 2020; METHODS.md section 3): an
+// address that forwards what it received to an exchange wallet, keeping at
+// most DepositSlack wei, within DepositBlocks blocks of the first deposit.
+var DepositSlack = big.NewInt(1e16) // 0.01 ETH
+
+// DepositBlocks is the deposit-address heuristic's time bound, in blocks.
+const DepositBlocks = 3200
+
+// ConfidenceCoSpend is the confidence of Bitcoin's common-input ownership
+// (the exchange spends the deposit address's coins with its own; a
+// cluster of co-spent inputs). CoinJoins are excluded before it applies.
+const ConfidenceCoSpend = 0.9
+
+// depositAddress is what the walk learnt of one exchange deposit address:
+// who deposited into it, and its sweeps' lowest confidence.
+type depositAddress struct {
+	members    map[chains.Address]bool
+	last       *Edge
+	confidence float64
+}
+
+// depositSweep reports e, an account-chain edge into a labelled exchange
+// wallet, as an exchange_deposit when its sender is an unlabelled address
+// sweeping its deposits on: received - forwarded in [0, DepositSlack] wei
+// within DepositBlocks blocks. The confidence is Tutela's
+// κ = mean(1 - slack/DepositSlack, 1 - blocks/DepositBlocks).
+func (w *walker) depositSweep(e *Edge, l *labels.Label) bool {
+	if !e.To.Chain.IsEVM() || e.From.Kind != chains.AccountNode || e.From.Asset != chains.Native {
+		return false
+	}
+	n := w.nodes[e.From]
+	if n == nil || n.seed || n.next == 0 || n.flows[n.next-1].Pos != e.Pos || len(w.lk.Lookup(e.From.Chain, e.From.Address)) > 0 {
+		return false
+	}
+	received := new(big.Int)
+	var first *chains.Flow
+	var since chains.Pos // the sweep before this one
+	var depositors []chains.Address
+	for i := n.next - 2; i >= 0; i-- {
+		f := &n.flows[i]
+		if !f.In {
+			if f.Kind == chains.KindFee || f.Tx == e.Tx {
+				continue
+			}
+			since = f.Pos
+			break
+		}
+		received.Add(received, f.Amount)
+		first = f
+		depositors = append(depositors, f.Address)
+	}
+	if first == nil {
+		return false
+	}
+	slack := new(big.Int).Sub(received, e.Amount)
+	blocks := e.Pos.Block - first.Pos.Block
+	if slack.Sign() < 0 || slack.Cmp(DepositSlack) > 0 || blocks > DepositBlocks {
+		return false
+	}
+	k := new(big.Rat).SetFrac(slack, DepositSlack)
+	k.Sub(big.NewRat(2, 1), k).Sub(k, big.NewRat(int64(blocks), DepositBlocks)).Quo(k, big.NewRat(2, 1))
+	confidence, _ := k.Float64()
+	tainted := new(big.Int)
+	for _, in := range w.in[e.From] {
+		if since.Less(in.Pos) && in.Pos.Less(e.Pos) {
+			tainted.Add(tainted, in.Tainted)
+		}
+	}
+	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingExchangeDeposit, Chain: e.From.Chain, Address: e.From.Address,
+		Entity: l.Entity, Edge: e, Hop: e.Hop, Heuristic: "deposit-address", Label: l, Confidence: confidence,
+		Amount: received, Tainted: tainted, Forwarded: e.Amount, ForwardedTainted: e.Tainted, Wallet: e.Address})
+	d := w.deposits[e.From]
+	if d == nil {
+		d = &depositAddress{members: map[chains.Address]bool{}, confidence: 1}
+		w.deposits[e.From] = d
+	}
+	for _, a := range depositors {
+		d.members[a] = true
+	}
+	d.last, d.confidence = e, min(d.confidence, confidence)
+	return true
+}
+
+// coSpend applies common-input ownership to a tainted UTXO transaction that
+// is no CoinJoin: when a labelled exchange spends its own coins with
+// tainted coins of unlabelled addresses, those are its deposit addresses
+// (exchange_deposit) and the branch ends; otherwise inputs of two or more
+// addresses make a cluster finding.
+func (w *walker) coSpend(n *node, tx *chains.UTXOTx, in []*Edge) {
+	c := n.id.Chain
+	var members []chains.Address
+	var exchange *labels.Label
+	var wallet chains.Address
+	for _, i := range tx.Inputs {
+		if !i.Resolved || i.Address == "" || slices.Contains(members, i.Address) {
+			continue
+		}
+		members = append(members, i.Address)
+		if l := w.labelOf(c, i.Address, labels.Exchange); l != nil && exchange == nil {
+			exchange, wallet = l, i.Address
+		}
+	}
+	if exchange != nil {
+		for _, e := range in {
+			if e.Address == wallet || (w.lk != nil && len(w.lk.Lookup(c, e.Address)) > 0) {
+				continue
+			}
+			w.res.Findings = append(w.res.Findings, Finding{Kind: FindingExchangeDeposit, Chain: c, Address: e.Address,
+				Entity: exchange.Entity, Edge: e, Hop: e.Hop, Heuristic: "co-spend", Label: exchange,
+				Confidence: ConfidenceCoSpend, Wallet: wallet})
+			n.stopped = true
+		}
+		if n.stopped {
+			return
+		}
+	}
+	if len(members) < 2 {
+		return
+	}
+	slices.Sort(members)
+	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCluster, Chain: c, Edge: in[len(in)-1], Hop: in[len(in)-1].Hop,
+		Heuristic: "common-input", Confidence: ConfidenceCoSpend, Members: members})
+}
+
+// clusters reports the depositors of each exchange deposit address that
+// swept for two or more of them: Victor's heuristic puts them in one
+// cluster, with the lowest confidence of the address's sweeps.
+func (w *walker) clusters() {
+	for node, d := range w.deposits {
+		if len(d.members) < 2 {
+			continue
+		}
+		var members []chains.Address
+		for a := range d.members {
+			members = append(members, a)
+		}
+		slices.Sort(members)
+		w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCluster, Chain: node.Chain, Address: node.Address, Edge: d.last,
+			Hop: d.last.Hop, Heuristic: "deposit-reuse", Confidence: d.confidence, Members: members})
+	}
+}
