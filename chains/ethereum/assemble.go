@@ -101,11 +101,17 @@ func checkTx(d blockData, i int) error {
 	return nil
 }
 
-// emitter appends one transaction's transfers to a block, numbering them.
+// emitter appends one transaction's transfers and events to a block,
+// numbering them.
 type emitter struct {
 	block *chains.Block
 	base  chains.Transfer
 	next  uint32
+	// sender is the transaction's sender.
+	sender chains.Address
+	// transfers and events are where the transaction's transfers and
+	// events start in block.
+	transfers, events int
 }
 
 // firstMove is the Index of a transaction's first value movement: 0 is the
@@ -126,30 +132,79 @@ func (e *emitter) add(m move) {
 	e.next++
 }
 
-// addLog appends the movement a receipt log stands for, if any, and counts
-// malformed ones.
+// addLog appends the movement or the event a receipt log stands for, if
+// any, and counts malformed ones.
 func (e *emitter) addLog(l *rpcLog) {
 	m, outcome := decodeLog(l.Address, l.Topics, l.Data)
 	switch outcome {
 	case logMove:
 		e.add(m)
+		return
+	case logMalformed:
+		e.block.Skipped++
+		return
+	}
+	ev, outcome := decodeEvent(l.Address, l.Topics, l.Data)
+	switch outcome {
+	case logEvent:
+		e.addEvent(ev)
 	case logMalformed:
 		e.block.Skipped++
 	}
 }
 
+// addEvent appends a decoded event at the Index of the transaction's next
+// transfer, or one more than the transaction's previous event when that
+// is larger (see the package documentation).
+func (e *emitter) addEvent(ev chains.Event) {
+	ev.Chain, ev.Tx, ev.Time, ev.Pos = e.base.Chain, e.base.Tx, e.base.Time, e.base.Pos
+	ev.Pos.Index = e.next
+	if n := len(e.block.Events); n > e.events && e.block.Events[n-1].Pos.Index >= ev.Pos.Index {
+		ev.Pos.Index = e.block.Events[n-1].Pos.Index + 1
+	}
+	switch ev.Kind {
+	case chains.EventMixerDeposit, chains.EventMixerWithdrawal, chains.EventBridgeDeposit:
+		ev.From = e.sender
+	}
+	e.block.Events = append(e.block.Events, ev)
+}
+
+// settleMixers sets the Amount of the transaction's mixer events once all
+// its transfers are known: the ether the pool received in the
+// transaction for a deposit, the ether it sent out for a withdrawal.
+func (e *emitter) settleMixers() {
+	transfers := e.block.Transfers[e.transfers:]
+	for i := range e.block.Events[e.events:] {
+		ev := &e.block.Events[e.events+i]
+		if ev.Kind != chains.EventMixerDeposit && ev.Kind != chains.EventMixerWithdrawal {
+			continue
+		}
+		ev.Amount = new(big.Int)
+		for _, t := range transfers {
+			if t.Kind != chains.KindNative && t.Kind != chains.KindInternal {
+				continue
+			}
+			if (ev.Kind == chains.EventMixerDeposit && t.To == ev.Contract) ||
+				(ev.Kind == chains.EventMixerWithdrawal && t.From == ev.Contract) {
+				ev.Amount.Add(ev.Amount, t.Amount)
+			}
+		}
+	}
+}
+
 // addTx appends transaction i with its fee and, when it succeeded, its
-// value movements.
+// value movements and its events.
 func addTx(b *chains.Block, blk *rpcBlock, i uint32, r *rpcReceipt, top *callFrame) {
 	tx := &blk.Transactions[i]
 	from, to := chains.EVMAddress(*tx.From), txTo(tx, r, top)
 	status := txStatus(tx, r, top)
 	b.Txs = append(b.Txs, chains.Tx{Hash: chains.Hash(tx.Hash), Index: i, From: from, To: to, Status: status})
 
-	e := &emitter{block: b, next: firstMove, base: chains.Transfer{
-		Chain: chains.Ethereum, Tx: chains.Hash(tx.Hash), Time: b.Time,
-		Pos: chains.Pos{Block: b.Number, TxIndex: i},
-	}}
+	e := &emitter{block: b, next: firstMove, sender: from, transfers: len(b.Transfers), events: len(b.Events),
+		base: chains.Transfer{
+			Chain: chains.Ethereum, Tx: chains.Hash(tx.Hash), Time: b.Time,
+			Pos: chains.Pos{Block: b.Number, TxIndex: i},
+		}}
 	paid, tip := fees(blk, tx, r)
 	if paid.Sign() > 0 {
 		e.put(0, move{kind: chains.KindFee, from: from, to: chains.FeeSink, asset: chains.Native, amount: paid})
@@ -167,9 +222,10 @@ func addTx(b *chains.Block, blk *rpcBlock, i uint32, r *rpcReceipt, top *callFra
 		for _, l := range sortedLogs(r.Logs) {
 			e.addLog(&l)
 		}
-		return
+	} else {
+		e.addTraced(frameSteps(top), r.Logs)
 	}
-	e.addTraced(frameSteps(top), r.Logs)
+	e.settleMixers()
 }
 
 // addTraced appends the steps of a trace. A traced log counts only if the

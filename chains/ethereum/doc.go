@@ -1,6 +1,7 @@
 // Package ethereum turns the standard JSON-RPC of any Ethereum node into
 // chains.Block values: every wei and every token unit a block moves, as
-// chains.Transfer records in chain order.
+// chains.Transfer records in chain order, and the mixer, bridge and DEX
+// events among its logs, as chains.Event records.
 //
 // # What a block yields
 //
@@ -30,6 +31,40 @@
 // therefore gives its balance change, fee recipient included, for every
 // block after the Merge; block and uncle rewards of proof-of-work blocks are
 // not transfers and are not emitted.
+//
+// # Protocol events
+//
+// Logs of five signatures become chains.Event records in Block.Events:
+// a Tornado-style pool's Deposit and Withdrawal (EventMixerDeposit,
+// EventMixerWithdrawal), a THORChain-style router's Deposit and
+// TransferOut (EventBridgeDeposit, EventBridgeOut), and a Uniswap-V2
+// pair's Swap (EventSwap). They are read from the same logs as the token
+// transfers, so the same rules hold: only successful transactions have
+// events, and a log of a reverted frame is no event. Contract is the
+// emitting contract, whoever it is: whether it is a real pool, router or
+// pair is for the reader to decide. From is the transaction's sender for
+// pool deposits and withdrawals and for router deposits; Asset is
+// chains.Native for the zero address. A pool event's Amount is not in the
+// log: it is the ether the transaction's native and internal transfers
+// moved into the pool (deposit) or out of it (withdrawal), all of the
+// transaction's such transfers counted: two deposits into one pool in one
+// transaction each get the sum, and without traces a withdrawal's Amount
+// is 0. A log with one of these signatures that cannot be decoded
+// (another number of topics, data of the wrong length, an address with
+// its high bytes set, a string offset or length out of bounds, a memo
+// that is not UTF-8 or is longer than 250 bytes) is counted in Skipped.
+//
+// Events are numbered like the transfers of their transaction without
+// taking ordinals from them, so the transfers are numbered the same with
+// or without events. An event's Pos.Index is the Index of the first
+// transfer its transaction makes after it, or, when none follows, the
+// Index such a transfer would get (one more than the last movement's, 2
+// after none): on equal Pos the event came first, and every transfer made
+// before the event sorts before it.
+// Two events of a transaction never share a Pos: when no transfer comes
+// between two events, the second gets one more than the first, and may
+// then sort after a transfer it preceded. Block.Events is in chain order,
+// strictly increasing.
 //
 // # Internal transfers need the debug API
 //

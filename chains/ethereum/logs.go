@@ -35,7 +35,8 @@ type logOutcome uint8
 const (
 	logIgnored   logOutcome = iota // not a value movement
 	logMove                        // a token, wrap or unwrap movement
-	logMalformed                   // shaped like a movement but invalid
+	logMalformed                   // shaped like a movement or an event but invalid
+	logEvent                       // a protocol event (see decodeEvent)
 )
 
 // decodeLog reads an ERC-20 Transfer or a WETH-style Deposit or Withdrawal

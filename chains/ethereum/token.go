@@ -90,7 +90,13 @@ func decodeSymbol(b []byte) string {
 // abiString decodes a dynamic ABI string (offset word, length word, bytes)
 // with every bound checked.
 func abiString(b []byte) ([]byte, bool) {
-	off, ok := word(b, 0)
+	return abiStringAt(b, 0)
+}
+
+// abiStringAt decodes a dynamic ABI string whose offset is the word at
+// head of b, with every bound checked.
+func abiStringAt(b []byte, head uint64) ([]byte, bool) {
+	off, ok := word(b, head)
 	if !ok {
 		return nil, false
 	}
