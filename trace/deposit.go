@@ -27,6 +27,7 @@ type depositAddress struct {
 	members    map[chains.Address]bool
 	last       *Edge
 	confidence float64
+	label      *labels.Label // the exchange wallet's
 }
 
 // depositSweep reports e, an account-chain edge into a labelled exchange
@@ -81,7 +82,7 @@ func (w *walker) depositSweep(e *Edge, l *labels.Label) bool {
 		Amount: received, Tainted: tainted, Forwarded: e.Amount, ForwardedTainted: e.Tainted, Wallet: e.Address})
 	d := w.deposits[e.From]
 	if d == nil {
-		d = &depositAddress{members: map[chains.Address]bool{}, confidence: 1}
+		d = &depositAddress{members: map[chains.Address]bool{}, confidence: 1, label: l}
 		w.deposits[e.From] = d
 	}
 	for _, a := range depositors {
@@ -89,6 +90,22 @@ func (w *walker) depositSweep(e *Edge, l *labels.Label) bool {
 	}
 	d.last, d.confidence = e, min(d.confidence, confidence)
 	return true
+}
+
+// cleanSweep reports a sweep that carries no taint from a known deposit
+// address to its exchange wallet: the address swept the traced funds
+// before, and what it forwards now (say, another depositor's) is part of
+// what a freeze request and its cluster need to know.
+func (w *walker) cleanSweep(n *node, f *chains.Flow) {
+	d := w.deposits[n.id]
+	if d == nil || f.Address != d.last.Address {
+		return
+	}
+	e := &Edge{ID: len(w.res.Edges), From: n.id, To: f.Other, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
+		Amount: f.Amount, Tainted: new(big.Int), Kind: f.Kind, Address: f.Address, Hop: d.last.Hop}
+	if w.depositSweep(e, d.label) {
+		w.res.Edges = append(w.res.Edges, e)
+	}
 }
 
 // coSpend applies common-input ownership to a tainted UTXO transaction that

@@ -2,7 +2,9 @@ package trace_test
 
 import (
 	"context"
+	"fmt"
 	"math/big"
+	"strings"
 	"testing"
 
 	"github.com/houndtrace/hound/chains"
@@ -171,4 +173,171 @@ func TestTraceSwapFanOutMixer(t *testing.T) {
 			}
 		}
 	}
+}
+
+// skip adds n empty blocks.
+func (b *ethBlocks) skip(n int) {
+	for range n {
+		m := uint64(len(b.blocks) + 1)
+		blk := &chains.Block{Chain: chains.Ethereum, Number: m, Time: b.time + 12*m, Parent: b.blocks[len(b.blocks)-1].Hash}
+		blk.Hash[0], blk.Hash[1], blk.Hash[2] = byte(m), byte(m>>8), 0xee
+		b.blocks = append(b.blocks, blk)
+	}
+}
+
+// TestTraceBridgeTHORChain is METHODS.md's S3: H6 holds 30 ETH clean, gets
+// 20 stolen, and deposits 40 ETH into a THORChain-style router with memo
+// =:b:<dest>:0/1/0:t:0; the vault pays 1.52 BTC to dest on Bitcoin with
+// OP_RETURN OUT:<inbound hash>, and dest pays an exchange.
+func TestTraceBridgeTHORChain(t *testing.T) {
+	thief, h6, funder, router, vault := addr("thief"), addr("H6"), addr("funder"), addr("router"), addr("vault")
+	dest, vaultBTC, hot := p2wpkh(t, 0x61), p2wpkh(t, 0x62), p2wpkh(t, 0x63)
+	memo := "=:b:" + string(dest) + ":0/1/0:t:0"
+	var b ethBlocks
+	b.time = 1_700_000_000
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("victim"), thief, chains.Native, eth(20))})
+	b.tx([]chains.Transfer{move(chains.KindNative, funder, h6, chains.Native, eth(30))})
+	b.tx([]chains.Transfer{move(chains.KindNative, thief, h6, chains.Native, eth(20))})
+	inbound := b.tx([]chains.Transfer{
+		move(chains.KindNative, h6, router, chains.Native, eth(40)),
+		move(chains.KindInternal, router, vault, chains.Native, eth(40)),
+	}, chains.Event{Kind: chains.EventBridgeDeposit, Contract: router, From: h6, To: vault, Asset: chains.Native, Amount: eth(40), Memo: memo, Pos: chains.Pos{Index: 3}})
+	s := tempStore(t)
+	b.commit(t, s)
+
+	out := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("OUT:" + strings.ToUpper(inbound.Format(chains.Bitcoin)))}
+	btc := []*chains.Block{
+		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(vaultBTC, 1_000_000_000))}},
+		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 152_000_000), pay(vaultBTC, 847_990_000), out)}},
+		{Number: 3, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(2)}}, pay(hot, 151_990_000))}},
+	}
+	for i, blk := range btc {
+		blk.Chain, blk.Time = chains.Bitcoin, b.time+3600+600*uint64(i)
+		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
+		if i > 0 {
+			blk.Parent = btc[i-1].Hash
+		}
+	}
+	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
+		t.Fatal(err)
+	}
+	lk := lookup{hot: labels.Exchange}
+	seed := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}
+	tests := []struct {
+		model         trace.Model
+		eth, btc, hot string
+	}{
+		// Haircut: H6 holds 50 ETH, 20 tainted; 40 carry 16 (0.40), so the
+		// 1.52 BTC payout carries 0.608 BTC; dest's coin pays 151,990,000
+		// sat on with floor(151990000*60800000/152000000) = 60,796,000.
+		{trace.Haircut, "16000000000000000000", "60800000", "60796000"},
+		// FIFO: the first 30 ETH are clean, then 10 of the 20 tainted
+		// (0.25): 0.38 BTC, then 151,990,000 - 114,000,000 clean first...
+		// one input: its taint comes first, so all 38,000,000.
+		{trace.FIFO, "10000000000000000000", "38000000", "38000000"},
+		// LIFO: the newest 20 ETH are all tainted (0.50): 0.76 BTC.
+		{trace.LIFO, "20000000000000000000", "76000000", "76000000"},
+	}
+	for _, tt := range tests {
+		res, err := trace.Trace(context.Background(), s, lk, seed, trace.Options{Model: tt.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Findings) != 2 {
+			t.Fatalf("%s: findings %+v", tt.model, res.Findings)
+		}
+		br, ex := res.Findings[0], res.Findings[1]
+		if br.Kind != trace.FindingBridge || br.Address != router || br.Edge.Tainted.String() != tt.eth || br.Hop != 2 ||
+			br.DestChain != chains.Bitcoin || br.DestAddress != dest || br.Decoded != "=:BTC.BTC:"+string(dest)+":0/1/0:t:0" || br.Confidence != 1 {
+			t.Errorf("%s: bridge finding %+v", tt.model, br)
+		}
+		if o := br.Outbound; o == nil || o.Tx != txid(2) || o.Tainted.String() != tt.btc || o.Amount.Int64() != 152_000_000 || o.Address != dest || o.Hop != 3 {
+			t.Errorf("%s: outbound %+v", tt.model, br.Outbound)
+		}
+		if ex.Kind != trace.FindingExchange || ex.Address != hot || ex.Edge.Tainted.String() != tt.hot || ex.Hop != 4 || len(ex.Path) != 4 ||
+			ex.Path[1] != br.Edge || ex.Path[2] != br.Outbound {
+			t.Errorf("%s: exchange finding %+v, path %v", tt.model, ex, ex.Path)
+		}
+	}
+}
+
+// TestTraceDepositAddress is METHODS.md's S5: A (tainted) sends 10 ETH to D
+// at block 100, D forwards 9.999 to the exchange's hot wallet X at block
+// 130; B (clean) sends 5 ETH to D at block 500, D forwards 4.9995 at block
+// 510.
+func TestTraceDepositAddress(t *testing.T) {
+	a, bb, d, x := addr("A"), addr("B"), addr("D"), addr("X")
+	var b ethBlocks
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("victim"), a, chains.Native, eth(10))})
+	b.skip(98)
+	b.tx([]chains.Transfer{move(chains.KindNative, a, d, chains.Native, eth(10))}) // block 100
+	b.skip(29)
+	b.tx([]chains.Transfer{move(chains.KindNative, d, x, chains.Native, weiOf("9999000000000000000"))}) // block 130
+	b.skip(368)
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("faucet"), bb, chains.Native, eth(5))}) // block 499
+	b.tx([]chains.Transfer{move(chains.KindNative, bb, d, chains.Native, eth(5))})              // block 500
+	b.skip(9)
+	b.tx([]chains.Transfer{move(chains.KindNative, d, x, chains.Native, weiOf("4999500000000000000"))}) // block 510
+	s := tempStore(t)
+	b.commit(t, s)
+	if n := b.blocks[len(b.blocks)-1].Number; n != 510 {
+		t.Fatalf("last block %d", n)
+	}
+	tests := []struct {
+		model  trace.Model
+		second string // the taint of the second sweep (D keeps 0.001 ETH of A's after the first)
+	}{
+		// D holds 0.001 tainted of 5.001: floor(4.9995e18*1e15/5.001e18).
+		{trace.Haircut, "999700059988002"},
+		{trace.FIFO, "1000000000000000"},
+		{trace.LIFO, "0"},
+	}
+	for _, tt := range tests {
+		res, err := trace.Trace(context.Background(), s, lookup{x: labels.Exchange}, []chains.Node{chains.AccountOf(chains.Ethereum, a, chains.Native)}, trace.Options{Model: tt.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var deps, clusters []trace.Finding
+		for _, f := range res.Findings {
+			switch f.Kind {
+			case trace.FindingExchangeDeposit:
+				deps = append(deps, f)
+			case trace.FindingCluster:
+				clusters = append(clusters, f)
+			default:
+				t.Errorf("%s: unexpected finding %+v", tt.model, f)
+			}
+		}
+		if len(deps) != 2 {
+			t.Fatalf("%s: deposit findings %+v", tt.model, deps)
+		}
+		// κ = mean(1 - 0.001/0.01, 1 - 30/3200) = (0.9 + 0.990625)/2 and
+		// mean(1 - 0.0005/0.01, 1 - 10/3200) = (0.95 + 0.996875)/2.
+		want := []struct {
+			confidence                   float64
+			amount, tainted, fwd, fwdTnt string
+		}{
+			{0.9453125, "10000000000000000000", "10000000000000000000", "9999000000000000000", "9999000000000000000"},
+			{0.9734375, "5000000000000000000", "0", "4999500000000000000", tt.second},
+		}
+		for i, w := range want {
+			f := deps[i]
+			if f.Address != d || f.Wallet != x || f.Confidence != w.confidence || f.Amount.String() != w.amount || f.Tainted.String() != w.tainted ||
+				f.Forwarded.String() != w.fwd || f.ForwardedTainted.String() != w.fwdTnt {
+				t.Errorf("%s: deposit %d: %s κ %v amount %s tainted %s forwarded %s (%s tainted)", tt.model, i, f.Address, f.Confidence, f.Amount, f.Tainted, f.Forwarded, f.ForwardedTainted)
+			}
+		}
+		if len(clusters) != 1 || clusters[0].Address != d || fmt.Sprint(clusters[0].Members) != fmt.Sprint([]chains.Address{a, bb}) || clusters[0].Confidence != 0.9453125 {
+			t.Errorf("%s: clusters %+v", tt.model, clusters)
+		}
+	}
+}
+
+// weiOf reads a decimal count of base units.
+func weiOf(s string) *big.Int {
+	v, ok := new(big.Int).SetString(s, 10)
+	if !ok {
+		panic("bad amount " + s)
+	}
+	return v
 }

@@ -268,8 +268,12 @@ func (w *walker) inflow(n *node, f *chains.Flow) error {
 // outflow works out the taint a flow carries away and passes it on.
 func (w *walker) outflow(n *node, f *chains.Flow) error {
 	taint, err := w.carried(n, f)
-	if err != nil || taint.Sign() == 0 {
+	if err != nil {
 		return err
+	}
+	if taint.Sign() == 0 {
+		w.cleanSweep(n, f)
+		return nil
 	}
 	if n.acct != nil && n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0 {
 		n.resets = append(n.resets, f.Pos) // the node's taint is all gone
