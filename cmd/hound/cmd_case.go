@@ -25,6 +25,8 @@ type caseParams struct {
 	Since  string   `json:"since,omitempty"`
 	Until  string   `json:"until,omitempty"`
 	FanOut int      `json:"fanout"`
+	// FollowMixers continues from linked mixer withdrawals.
+	FollowMixers bool `json:"follow_mixers,omitempty"`
 }
 
 // caseRecord is hound.case/v1, the record the store keeps of a case.

@@ -30,6 +30,8 @@ type traceOptions struct {
 	Format string
 	Out    string
 	Case   string
+	// FollowMixers continues from linked mixer withdrawals.
+	FollowMixers bool
 }
 
 func newTraceCommand(g *globalOptions) *cobra.Command {
@@ -52,10 +54,24 @@ carries the part of it that the taint model says:
   lifo     last in, first out
   tiho     taint in, haircut out: tainted value leaves first
 
+Beyond labels, the walk follows the laundering playbook:
+  dex_swap              a swap or wrap in one transaction: the asset received carries the
+                        tainted share of the asset sent (the pool's reserves are never tainted)
+  fan_out               tainted value split over 5 or more addresses
+  mixer                 a deposit into a Tornado-style pool, known by its Deposit event
+  mixer_exit_candidate  a later withdrawal from that pool linked to the depositor (the same
+                        address, or 3+ transactions between the two); --follow-mixers goes on
+  bridge                a THORChain router deposit or a Bitcoin OP_RETURN memo: the memo is
+                        decoded and the payout on the other chain (OUT:<hash>) carries the share
+  exchange_deposit      an unlabelled address that sweeps what it gets to a labelled exchange
+                        (within 0.01 ETH and 3200 blocks), or whose coins an exchange co-spends
+  cluster, coinjoin, peel_chain   common owners, CoinJoins and peel chains on the way
+
 Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the models.`,
 		Example: `  hound trace ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96 --hops 6 --model fifo --format json
   hound trace bitcoin:bc1q... --min 0.01
-  hound trace --actor DPRK --since 2022-03-23T00:00:00Z`,
+  hound trace --actor DPRK --since 2022-03-23T00:00:00Z
+  hound trace --follow-mixers --model haircut --format json -o trace.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTrace(cmd.Context(), cmd.OutOrStdout(), g, opts, args)
 		},
@@ -70,6 +86,7 @@ Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the 
 	f.IntVar(&opts.FanOut, "fanout", trace.DefaultFanOut, "a node with more flows than this is a hub, reported and not followed")
 	f.StringVar(&opts.Format, "format", "table", "output format: table, json, csv (one row per tainted flow) or dot (Graphviz)")
 	f.StringVar(&opts.Case, "case", "", "save the trace as a case of this name (see hound case)")
+	f.BoolVar(&opts.FollowMixers, "follow-mixers", false, "go on from mixer withdrawals linked to a tainted deposit (mixer_exit_candidate), with the deposit's tainted share")
 	f.StringVarP(&opts.Out, "output", "o", "", "write to FILE instead of standard output")
 	return cmd
 }
@@ -84,7 +101,7 @@ func runTrace(ctx context.Context, stdout io.Writer, g *globalOptions, opts trac
 	}
 	defer st.Close()
 	params := caseParams{Seeds: args, Actor: opts.Actor, Model: opts.Model, Hops: opts.Hops, Min: opts.Min,
-		Since: opts.Since, Until: opts.Until, FanOut: opts.FanOut}
+		Since: opts.Since, Until: opts.Until, FanOut: opts.FanOut, FollowMixers: opts.FollowMixers}
 	doc, err := computeTrace(ctx, g, st, params)
 	if err != nil {
 		return err
@@ -114,7 +131,7 @@ func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p case
 	if err != nil {
 		return nil, err
 	}
-	topts := trace.Options{Model: model, Hops: p.Hops, FanOut: p.FanOut}
+	topts := trace.Options{Model: model, Hops: p.Hops, FanOut: p.FanOut, FollowMixers: p.FollowMixers}
 	btcNet, err := st.Network(chains.Bitcoin)
 	if err != nil {
 		return nil, err

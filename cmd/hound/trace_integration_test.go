@@ -98,8 +98,9 @@ func TestTraceEthereum(t *testing.T) {
 			// The token leg: the seed's 1000 USDT are all tainted; C passes 400 on, D all of them.
 			{"exchange", lower(exchange), lower(token), "400000000", "400000000", 3, []string{node(seed) + usdt, node(cc) + usdt, node(d) + usdt, ex + usdt}},
 			// A holds 60 T + 20 C and sends 40: 40*60/80 = 30 T. B sends 10 of its 40 T: 10 T.
-			// C holds 50 with 40 T and sends 25: 25*40/50 = 20 T to D, which sends it all on.
-			{"exchange", lower(exchange), "native", ether(20).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
+			// C holds 50 with 40 T and sends 25: 25*40/50 = 20 T to D, which sweeps all 25 on to
+			// the exchange: D is its deposit address (Victor's heuristic), the finding names D.
+			{"exchange_deposit", lower(c.Addr(d)), "native", ether(20).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
 			// C keeps 25 with 20 T and sends 20: 20*20/25 = 16 T to E, which gets 5 C more,
 			// holds 25 with 16 T, and deposits 10: 10*16/25 = 6.4 T.
 			{"mixer", lower(pool), "native", "6400000000000000000", ether(10).String(), 4, []string{node(seed), node(a), node(cc), node(e), pl}},
@@ -107,7 +108,7 @@ func TestTraceEthereum(t *testing.T) {
 		{"fifo", []want{
 			{"exchange", lower(exchange), lower(token), "400000000", "400000000", 3, []string{node(seed) + usdt, node(cc) + usdt, node(d) + usdt, ex + usdt}},
 			// A's oldest 60 are tainted: its 40 out are all tainted; so is everything C and D pass on.
-			{"exchange", lower(exchange), "native", ether(25).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
+			{"exchange_deposit", lower(c.Addr(d)), "native", ether(25).String(), ether(25).String(), 4, []string{node(seed), node(a), node(cc), node(d), ex}},
 			// E's oldest 20 are tainted (the 5 clean came later): the 10 deposited are all tainted.
 			{"mixer", lower(pool), "native", ether(10).String(), ether(10).String(), 4, []string{node(seed), node(a), node(cc), node(e), pl}},
 		}},
@@ -261,10 +262,23 @@ func TestTraceBitcoin(t *testing.T) {
 			t.Fatal(err)
 		}
 		validateTrace(t, raw)
-		if len(doc.Findings) != 2 {
+		if len(doc.Findings) != 4 {
 			t.Fatalf("%s: %d findings:\n%s", tt.model, len(doc.Findings), raw)
 		}
-		ex, mx := doc.Findings[0], doc.Findings[1]
+		// Two merges put their inputs' addresses in one cluster each:
+		// A's coin with K's in tx2 (hop 1), F's with E's in tx6 (hop 2).
+		sorted := func(x, y string) string {
+			if x > y {
+				x, y = y, x
+			}
+			return x + " " + y
+		}
+		for i, want := range []string{sorted(addr(a), addr(k)), sorted(addr(f), addr(e))} {
+			if cl := doc.Findings[i]; cl.Kind != "cluster" || strings.Join(cl.Members, " ") != want || cl.Hop != i+1 || cl.Confidence != "0.9" {
+				t.Errorf("%s: cluster finding %d: %+v, want members %s", tt.model, i, cl, want)
+			}
+		}
+		ex, mx := doc.Findings[2], doc.Findings[3]
 		if ex.Kind != "exchange" || ex.Address != addr(exchange) || ex.Tainted != tt.exchange || ex.Amount != "999980000" || ex.Hop != 4 || len(ex.Path) != 5 {
 			t.Errorf("%s: exchange finding %+v", tt.model, ex)
 		}
