@@ -17,8 +17,8 @@ func TestDemo(t *testing.T) {
 		"1000 ETH", "2550000 USDC", // the theft
 		"500 ETH                              native",                                                              // five 100 ETH deposits in the pool
 		"internal  0x8e21e4d238c405adc555a9c7be586290c5a042db  0x00000000000000000000000000000000000face5  40 ETH", // router to vault
-		"1    bridge   THORChain-style router",                                                                      // the trace's findings: the bridge deposit, hop 1,
-		"2    mixer    Tornado-style pool 100 ETH",                                                                  // and the pool deposits, hop 2
+		"1    bridge   THORChain-style router",                                                                     // the trace's findings: the bridge deposit, hop 1,
+		"2    mixer    Tornado-style pool 100 ETH",                                                                 // and the pool deposits, hop 2
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
