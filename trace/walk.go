@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 	"sort"
 
 	"github.com/houndtrace/hound/chains"
@@ -79,6 +80,12 @@ type node struct {
 	// stopped is a UTXO transaction that ends the branch (an exchange
 	// spends its inputs): its outputs carry no taint on.
 	stopped bool
+	// at, atIn, atTime and chain order the node in the queue: its next
+	// flow's position, direction and time, and its chain's code.
+	at     chains.Pos
+	atIn   bool
+	atTime uint64
+	chain  uint8
 	// resets are the positions of outflows that took an account node's
 	// last taint: a path leaving the node later came in after the last
 	// of them.
@@ -138,18 +145,31 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 		}
 		n.seed = true
 	}
-	for w.queue.Len() > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	for steps := 0; w.queue.Len() > 0; {
 		n := heap.Pop(&w.queue).(*node)
-		if err := w.step(n); err != nil {
-			return nil, fmt.Errorf("trace %s: %w", n.id, err)
+		// Step the node for as long as its next flow comes before every
+		// other node's: one heap operation per run of flows, not per flow.
+		for {
+			if steps++; steps%1024 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			if err := w.step(n); err != nil {
+				return nil, fmt.Errorf("trace %s: %w", n.id, err)
+			}
+			if !w.ready(n) {
+				n.flows, n.acct, n.ins, n.outs = nil, nil, nil, nil // done: keep memory to the frontier
+				break
+			}
+			if w.queue.Len() > 0 && w.queue.before(w.queue[0], n) {
+				heap.Push(&w.queue, n)
+				break
+			}
 		}
-		w.schedule(n)
-		if n.next == len(n.flows) {
-			n.flows, n.acct, n.ins, n.outs = nil, nil, nil, nil // done: keep memory to the frontier
-		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	w.finish()
 	return w.res, nil
@@ -168,7 +188,7 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 	if w.hubs[id] {
 		return nil, nil
 	}
-	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), entered: map[chains.Hash]int{}}
+	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model)}
 	err := w.g.Flows(w.ctx, id, func(f chains.Flow) error {
 		if bounded && len(n.flows) == w.opts.FanOut {
 			return errHub
@@ -186,13 +206,9 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 	}
 	// At one position an outflow leaves before an inflow arrives, so that
 	// a transfer to oneself carries its taint back in.
-	sort.SliceStable(n.flows, func(i, j int) bool {
-		a, b := &n.flows[i], &n.flows[j]
-		if a.Pos != b.Pos {
-			return a.Pos.Less(b.Pos)
-		}
-		return !a.In && b.In
-	})
+	if !slices.IsSortedFunc(n.flows, flowOrder) {
+		slices.SortStableFunc(n.flows, flowOrder)
+	}
 	if id.Kind == chains.TxNode {
 		from = chains.Pos{}
 	}
@@ -203,8 +219,25 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 		}
 		n.next++
 	}
-	w.schedule(n)
+	if w.ready(n) {
+		heap.Push(&w.queue, n)
+	}
 	return n, nil
+}
+
+// flowOrder is chain order, an outflow before an inflow at one position.
+func flowOrder(a, b chains.Flow) int {
+	switch {
+	case a.Pos != b.Pos && a.Pos.Less(b.Pos):
+		return -1
+	case a.Pos != b.Pos:
+		return 1
+	case a.In == b.In:
+		return 0
+	case !a.In:
+		return -1
+	}
+	return 1
 }
 
 // replayClean applies a flow from before taint reached the node.
@@ -219,17 +252,21 @@ func (w *walker) replayClean(n *node, f *chains.Flow) error {
 	return err
 }
 
-// schedule queues the node's next flow, if it has one inside the window.
-func (w *walker) schedule(n *node) {
+// ready readies the node's next flow for the queue and reports whether it
+// has one inside the window (flows before Since replay as clean).
+func (w *walker) ready(n *node) bool {
 	for n.next < len(n.flows) && w.opts.Since > 0 && n.flows[n.next].Time < w.opts.Since {
 		if err := w.replayClean(n, &n.flows[n.next]); err != nil {
-			return
+			return false
 		}
 		n.next++
 	}
-	if n.next < len(n.flows) && (w.opts.Until == 0 || n.flows[n.next].Time <= w.opts.Until) {
-		heap.Push(&w.queue, n)
+	if n.next == len(n.flows) || (w.opts.Until > 0 && n.flows[n.next].Time > w.opts.Until) {
+		return false
 	}
+	f := &n.flows[n.next]
+	n.at, n.atIn, n.atTime, n.chain = f.Pos, f.In, f.Time, n.id.Chain.Code()
+	return true
 }
 
 // step applies the node's next flow.
@@ -497,6 +534,9 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 // pass queues an edge's taint for the inflow of node n it becomes.
 func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 	to := n.id
+	if n.entered == nil {
+		n.entered = map[chains.Hash]int{}
+	}
 	if prev, ok := n.entered[e.Tx]; !ok || e.Hop < prev {
 		n.entered[e.Tx] = e.Hop
 	}
@@ -518,7 +558,11 @@ func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 }
 
 // passed reports whether node n has already applied its inflow at link.
+// A node done with all its flows has.
 func (n *node) passed(link chains.Link) bool {
+	if n.flows == nil {
+		return n.next > 0
+	}
 	for i := n.next - 1; i >= 0; i-- {
 		if f := &n.flows[i]; f.In && f.Link == link {
 			return true
@@ -664,19 +708,21 @@ func (w *walker) path(e *Edge) []*Edge {
 type eventQueue []*node
 
 func (q eventQueue) Len() int { return len(q) }
-func (q eventQueue) Less(i, j int) bool {
-	a, b := &q[i].flows[q[i].next], &q[j].flows[q[j].next]
-	if ci, cj := q[i].id.Chain, q[j].id.Chain; ci != cj {
+func (q eventQueue) Less(i, j int) bool { return q.before(q[i], q[j]) }
+
+// before reports whether node a's next flow comes before node b's.
+func (eventQueue) before(a, b *node) bool {
+	if a.chain != b.chain {
 		// Two chains share no block numbers: their flows meet in time.
-		if a.Time != b.Time {
-			return a.Time < b.Time
+		if a.atTime != b.atTime {
+			return a.atTime < b.atTime
 		}
-		return ci < cj
+		return a.chain < b.chain
 	}
-	if a.Pos != b.Pos {
-		return a.Pos.Less(b.Pos)
+	if a.at != b.at {
+		return a.at.Less(b.at)
 	}
-	return !a.In && b.In
+	return !a.atIn && b.atIn
 }
 func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
 func (q *eventQueue) Push(x any)   { *q = append(*q, x.(*node)) }
