@@ -707,7 +707,7 @@ func (w *walker) path(e *Edge) []*Edge {
 // the next. Nodes of different chains are ordered by block time.
 type eventQueue []*node
 
-func (q eventQueue) Len() int { return len(q) }
+func (q eventQueue) Len() int           { return len(q) }
 func (q eventQueue) Less(i, j int) bool { return q.before(q[i], q[j]) }
 
 // before reports whether node a's next flow comes before node b's.
