@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -21,7 +22,9 @@ func newTxCommand(g *globalOptions) *cobra.Command {
 		Short: "Show one stored transaction's transfers",
 		Long: `Show one transaction from the store: its status and every transfer it made, in execution
 order: the fee first (gas is bought before execution), then top-level value, internal
-transfers from call traces and token transfers from logs.`,
+transfers from call traces and token transfers from logs; then the protocol events Hound
+decoded (mixer pool deposits and withdrawals, bridge router deposits and payouts with their
+memos, DEX swaps). A Bitcoin transaction shows its inputs and outputs, OP_RETURN memos as text.`,
 		Example: `  hound tx ethereum:0xc28fad5e8d5e0ce6a2eaf67b6687be5d58113e16be590824d6cfa1a94467d0b7`,
 	})
 }
@@ -38,6 +41,9 @@ type txJSON struct {
 	To        string         `json:"to,omitempty"`
 	Status    string         `json:"status"`
 	Transfers []transferJSON `json:"transfers"`
+	// Events are the protocol events Hound decoded (mixer pools, bridge
+	// routers, DEX pairs).
+	Events []eventJSON `json:"events,omitempty"`
 	// UTXO chains: the transaction's inputs and outputs, in order.
 	Fee     string       `json:"fee,omitempty"`
 	Inputs  []inputJSON  `json:"inputs,omitempty"`
@@ -79,6 +85,15 @@ func runTx(w io.Writer, g *globalOptions, st *store.Store, format string, sub ch
 	for i := range rec.Transfers {
 		out.Transfers = append(out.Transfers, names.transferJSON(&rec.Transfers[i]))
 	}
+	if rec.UTXO == nil {
+		evs, err := st.TxEvents(context.Background(), sub.Chain, sub.Tx)
+		if err != nil {
+			return err
+		}
+		for i := range evs {
+			out.Events = append(out.Events, names.eventJSON(&evs[i]))
+		}
+	}
 	if rec.UTXO != nil {
 		if err := fillUTXO(st, &out, rec); err != nil {
 			return err
@@ -98,7 +113,51 @@ func runTx(w io.Writer, g *globalOptions, st *store.Store, format string, sub ch
 		t := &rec.Transfers[i]
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", posString(t.Pos), t.Kind, t.From, t.To, names.display(t.Asset, t.Amount))
 	}
+	if err := tw.Flush(); err != nil || len(out.Events) == 0 {
+		return err
+	}
+	fmt.Fprintln(w)
+	tw = newTable(w)
+	fmt.Fprintln(tw, "POSITION\tEVENT\tCONTRACT\tFROM\tTO\tAMOUNT\tMEMO")
+	for _, e := range out.Events {
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Position, e.Kind, e.Contract, e.From, e.To, e.Display, e.Memo)
+	}
 	return tw.Flush()
+}
+
+// eventJSON is a decoded protocol event in hound.tx/v1.
+type eventJSON struct {
+	Position string   `json:"position"`
+	Kind     string   `json:"kind"`
+	Contract string   `json:"contract"`
+	From     string   `json:"from,omitempty"`
+	To       string   `json:"to,omitempty"`
+	Relayer  string   `json:"relayer,omitempty"`
+	Asset    string   `json:"asset,omitempty"`
+	Amount   string   `json:"amount,omitempty"`
+	Display  string   `json:"display,omitempty"`
+	Fee      string   `json:"fee,omitempty"`
+	Amounts  []string `json:"amounts,omitempty"`
+	Memo     string   `json:"memo,omitempty"`
+}
+
+func (n *assetNamer) eventJSON(e *chains.Event) eventJSON {
+	out := eventJSON{Position: posString(e.Pos), Kind: e.Kind.String(), Contract: string(e.Contract), From: string(e.From),
+		To: string(e.To), Relayer: string(e.Relayer), Asset: string(e.Asset), Memo: e.Memo}
+	asset := e.Asset
+	if asset == "" {
+		asset = chains.Native
+	}
+	if e.Amount != nil {
+		out.Amount, out.Display = e.Amount.String(), n.display(asset, e.Amount)
+	}
+	if e.Fee != nil {
+		out.Fee = e.Fee.String()
+	}
+	for _, a := range e.Amounts {
+		out.Amounts = append(out.Amounts, a.String())
+	}
+	return out
 }
 
 func statusName(s chains.TxStatus) string {

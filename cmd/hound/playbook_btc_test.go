@@ -333,6 +333,17 @@ func TestPlaybookS3(t *testing.T) {
 	}
 
 	depositHash := strings.ToLower(deposit.Hex())
+	// hound tx shows the router's Deposit event the bridge finding rests on.
+	var tx struct {
+		Events []struct{ Kind, Contract, To, Amount, Memo string }
+	}
+	if err := json.Unmarshal([]byte(mustHound(t, "tx", "ethereum:"+depositHash, "--store", dir, "--format", "json")), &tx); err != nil {
+		t.Fatal(err)
+	}
+	if len(tx.Events) != 1 || tx.Events[0].Kind != "bridge_deposit" || tx.Events[0].Contract != lower(router) || tx.Events[0].To != lower(c.Addr(vaultETH)) ||
+		tx.Events[0].Amount != ether(40).String() || tx.Events[0].Memo != memo {
+		t.Errorf("hound tx events: %+v", tx.Events)
+	}
 	tests := []struct {
 		model string
 		eth   string // tainted wei of H6's 40 ETH deposit
