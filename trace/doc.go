@@ -91,6 +91,48 @@
 // window prune the rest. A finding's path follows, from node to node, the
 // tainted inflow before the edge out that carried the most taint.
 //
+// # The laundering playbook
+//
+// Where the Graph also implements Protocol (the store does), the walk
+// follows what labels alone would miss, from the protocol events decoded at
+// sync and two flags the store sets on each flow (Converts: the sender
+// receives another asset in the same transaction; Evented: an event of the
+// transaction names the recipient), so spotting them costs no extra reads:
+//
+//   - Conversions (dex_swap): an address that sends asset X and receives Y
+//     in one transaction swapped them (through a pair, a router, a
+//     wrapper): each inflow of Y carries the tainted fraction of all the X
+//     it sent, by Convert; the pair receives no taint. A wrap or unwrap
+//     converts the same way without a finding.
+//   - Fan-out: FanOutMin (5) addresses receiving tainted value from one
+//     node.
+//   - Mixers: a tainted deposit into a pool that logs Tornado's
+//     Deposit(bytes32,uint32,uint256) stops the branch (mixer, with the
+//     pool's denomination). Its later withdrawals are linked to the
+//     deposit by two of Tutela's heuristics: the depositor withdraws to
+//     itself (address match, ConfidenceAddressMatch) or to an address it
+//     shares LinkedTxs transactions with outside the pool
+//     (ConfidenceLinkedAddresses). Each is a mixer_exit_candidate carrying
+//     the deposit's tainted fraction; Options.FollowMixers goes on from it.
+//   - Bridges: a THORChain router's Deposit event, or a Bitcoin
+//     transaction whose OP_RETURN holds a swap memo (the output before it
+//     pays the vault), is decoded (ParseMemo). The payout on the
+//     destination chain whose memo answers the inbound (OUT:<hash>, found
+//     through Protocol.Outbounds) carries the inbound's tainted fraction of
+//     its own amount, one hop on; without it, the first payment to the
+//     memo's address within MatchWindow (24 h) does, with
+//     ConfidenceDestination. Flows of two chains are ordered by block time.
+//   - Exchange deposit addresses: on EVM chains Victor's heuristic (FC
+//     2020): an unlabelled address that forwards what it received to a
+//     labelled exchange wallet, keeping at most DepositSlack (0.01 ETH),
+//     within DepositBlocks (3200) blocks, with Tutela's confidence
+//     κ = mean(1 - slack/0.01 ETH, 1 - blocks/3200); once known, its later
+//     sweeps are reported even when clean, and its depositors form a
+//     cluster. On Bitcoin, an unlabelled address whose coin a labelled
+//     exchange spends together with its own (ConfidenceCoSpend).
+//   - Common-input clusters: a tainted Bitcoin transaction that is no
+//     CoinJoin and spends coins of two or more addresses.
+//
 // # How a walk uses the models
 //
 // A forward walk visits nodes in chain order. At a Bitcoin transaction it
