@@ -1,6 +1,7 @@
 package trace
 
 import (
+	"fmt"
 	"math/big"
 	"slices"
 
@@ -147,6 +148,37 @@ func (w *walker) coSpend(n *node, tx *chains.UTXOTx, in []*Edge) {
 	slices.Sort(members)
 	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingCluster, Chain: c, Edge: in[len(in)-1], Hop: in[len(in)-1].Hop,
 		Heuristic: "common-input", Confidence: ConfidenceCoSpend, Members: members})
+}
+
+// clusterDeposit reports e, a tainted output paying an unlabelled Bitcoin
+// address, as an exchange_deposit when the address's stored cluster holds
+// a labelled exchange wallet: the exchange has spent the address's coins
+// with its own before. The branch ends there.
+func (w *walker) clusterDeposit(e *Edge) (bool, error) {
+	if w.cluster == nil {
+		return false, nil
+	}
+	l, ok := w.inCluster[e.Address]
+	if !ok {
+		members, _, err := w.cluster.Cluster(w.ctx, e.To.Chain, e.Address, ClusterLimit)
+		if err != nil {
+			return false, fmt.Errorf("cluster of %s: %w", e.Address, err)
+		}
+		for _, m := range members {
+			if m != e.Address {
+				if l = w.labelOf(e.To.Chain, m, labels.Exchange); l != nil {
+					break
+				}
+			}
+		}
+		w.inCluster[e.Address] = l
+	}
+	if l == nil {
+		return false, nil
+	}
+	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingExchangeDeposit, Chain: e.To.Chain, Address: e.Address,
+		Entity: l.Entity, Edge: e, Hop: e.Hop, Heuristic: "cluster", Label: l, Confidence: ConfidenceCoSpend, Wallet: l.Address})
+	return true, nil
 }
 
 // clusters reports the depositors of each exchange deposit address that

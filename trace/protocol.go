@@ -26,6 +26,18 @@ type Protocol interface {
 	Outbounds(ctx context.Context, h chains.Hash) ([]chains.Ref, error)
 }
 
+// Clusters gives a UTXO address's common-input cluster as the store keeps
+// it (CoinJoins excluded): the addresses co-spent with it, transitively,
+// up to limit of them (complete false when the limit cut it short). A
+// Graph that implements it lets the walk find an exchange deposit address
+// by its cluster.
+type Clusters interface {
+	Cluster(ctx context.Context, c chains.Chain, a chains.Address, limit int) (members []chains.Address, complete bool, err error)
+}
+
+// ClusterLimit bounds the cluster the walk reads for one address.
+const ClusterLimit = 1000
+
 // txKey names a transaction of one chain.
 type txKey struct {
 	chain chains.Chain

@@ -107,6 +107,8 @@ type walker struct {
 	res     *Result
 
 	proto       Protocol // nil when the graph has no events
+	cluster     Clusters // nil when the graph keeps no clusters
+	inCluster   map[chains.Address]*labels.Label
 	txTransfers map[txKey][]chains.Transfer
 	txEvents    map[txKey][]chains.Event
 	swapped     map[swapKey]bool
@@ -138,6 +140,8 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
 		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{}}
 	w.proto, _ = g.(Protocol)
+	w.cluster, _ = g.(Clusters)
+	w.inCluster = map[chains.Address]*labels.Label{}
 	for _, s := range seeds {
 		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
@@ -513,8 +517,8 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 			return err
 		}
 	}
-	if w.labelled(e) {
-		return nil
+	if stop, err := w.labelled(e); stop || err != nil {
+		return err
 	}
 	if to.Kind == chains.HoldingNode {
 		return nil // an unspent output: the money rests here
@@ -607,31 +611,34 @@ var stops = map[labels.Category]FindingKind{
 
 // labelled makes the findings of the address an edge reached and reports
 // whether it ends the branch.
-func (w *walker) labelled(e *Edge) bool {
+func (w *walker) labelled(e *Edge) (bool, error) {
 	if w.lk == nil || e.Address == "" || e.From.Kind == chains.HoldingNode {
-		return false // a coin leaving an address reaches no new address
+		return false, nil // a coin leaving an address reaches no new address
 	}
 	ls := w.lk.Lookup(e.To.Chain, e.Address)
 	for i := range ls {
 		if kind, ok := stops[ls[i].Category]; ok {
 			if kind == FindingExchange && w.depositSweep(e, &ls[i]) {
-				return true
+				return true, nil
 			}
 			w.finding(e, kind, ls[i].Entity, "label", &ls[i])
-			return true
+			return true, nil
 		}
 	}
 	for i := range ls {
 		switch ls[i].Category {
 		case labels.Theft:
 			w.finding(e, FindingAttributed, ls[i].Entity, "label", &ls[i])
-			return false
+			return false, nil
 		case labels.Sanctioned:
 			w.finding(e, FindingSanctioned, ls[i].Entity, "label", &ls[i])
-			return false
+			return false, nil
 		}
 	}
-	return false
+	if len(ls) == 0 && e.From.Kind == chains.TxNode {
+		return w.clusterDeposit(e)
+	}
+	return false, nil
 }
 
 func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l *labels.Label) {
