@@ -191,6 +191,7 @@ func (b *ethBlocks) skip(n int) {
 // OP_RETURN OUT:<inbound hash>, and dest pays an exchange.
 func TestTraceBridgeTHORChain(t *testing.T) {
 	thief, h6, funder, router, vault := addr("thief"), addr("H6"), addr("funder"), addr("router"), addr("vault")
+	// The same Ethereum blocks serve both runs.
 	dest, vaultBTC, hot := p2wpkh(t, 0x61), p2wpkh(t, 0x62), p2wpkh(t, 0x63)
 	memo := "=:b:" + string(dest) + ":0/1/0:t:0"
 	var b ethBlocks
@@ -202,10 +203,22 @@ func TestTraceBridgeTHORChain(t *testing.T) {
 		move(chains.KindNative, h6, router, chains.Native, eth(40)),
 		move(chains.KindInternal, router, vault, chains.Native, eth(40)),
 	}, chains.Event{Kind: chains.EventBridgeDeposit, Contract: router, From: h6, To: vault, Asset: chains.Native, Amount: eth(40), Memo: memo, Pos: chains.Pos{Index: 3}})
+	for _, linked := range []bool{true, false} {
+		t.Run(fmt.Sprintf("out-memo=%v", linked), func(t *testing.T) { bridgeTrace(t, &b, inbound, linked, router, dest, vaultBTC, hot) })
+	}
+}
+
+// bridgeTrace is TestTraceBridgeTHORChain's Bitcoin side and trace: the
+// payout carries OUT:<inbound> when linked, else only the memo's
+// destination and the time link it (confidence 0.8).
+func bridgeTrace(t *testing.T, b *ethBlocks, inbound chains.Hash, linked bool, router, dest, vaultBTC, hot chains.Address) {
 	s := tempStore(t)
 	b.commit(t, s)
-
+	thief := addr("thief")
 	out := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("OUT:" + strings.ToUpper(inbound.Format(chains.Bitcoin)))}
+	if !linked {
+		out.Data = []byte("a memo of another protocol")
+	}
 	btc := []*chains.Block{
 		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(vaultBTC, 1_000_000_000))}},
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 152_000_000), pay(vaultBTC, 847_990_000), out)}},
@@ -247,8 +260,12 @@ func TestTraceBridgeTHORChain(t *testing.T) {
 			t.Fatalf("%s: findings %+v", tt.model, res.Findings)
 		}
 		br, ex := res.Findings[0], res.Findings[1]
-		if br.Kind != trace.FindingBridge || br.Address != router || br.Edge.Tainted.String() != tt.eth || br.Hop != 2 ||
-			br.DestChain != chains.Bitcoin || br.DestAddress != dest || br.Decoded != "=:BTC.BTC:"+string(dest)+":0/1/0:t:0" || br.Confidence != 1 {
+		confidence, heuristic := 1.0, "memo"
+		if !linked {
+			confidence, heuristic = trace.ConfidenceDestination, "memo-destination"
+		}
+		if br.Kind != trace.FindingBridge || br.Address != router || br.Edge.Tainted.String() != tt.eth || br.Hop != 2 || br.Heuristic != heuristic ||
+			br.DestChain != chains.Bitcoin || br.DestAddress != dest || br.Decoded != "=:BTC.BTC:"+string(dest)+":0/1/0:t:0" || br.Confidence != confidence {
 			t.Errorf("%s: bridge finding %+v", tt.model, br)
 		}
 		if o := br.Outbound; o == nil || o.Tx != txid(2) || o.Tainted.String() != tt.btc || o.Amount.Int64() != 152_000_000 || o.Address != dest || o.Hop != 3 {
