@@ -358,3 +358,71 @@ func weiOf(s string) *big.Int {
 	}
 	return v
 }
+
+// TestTraceBridgeBitcoinToEthereum is the bridge the other way: the
+// thief's coin and a clean coin pay a THORChain vault on Bitcoin with an
+// OP_RETURN swap memo for ETH; the vault's router pays the memo's address
+// on Ethereum with TransferOut memo OUT:<txid>, and that address pays an
+// exchange.
+func TestTraceBridgeBitcoinToEthereum(t *testing.T) {
+	thief, k, vaultBTC := p2wpkh(t, 0x71), p2wpkh(t, 0x72), p2wpkh(t, 0x73)
+	vault, router, dest, ex := addr("vault"), addr("router"), addr("dest"), addr("exchange")
+	memo := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("=:ETH.ETH:" + string(dest))}
+	btc := []*chains.Block{
+		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(thief, 100_000_000)), utx(2, nil, pay(k, 100_000_000))}},
+		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(1)}, {Tx: txid(2)}}, pay(vaultBTC, 199_990_000), memo)}},
+	}
+	for i, blk := range btc {
+		blk.Chain, blk.Time = chains.Bitcoin, 1_700_000_000+600*uint64(i)
+		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
+		if i > 0 {
+			blk.Parent = btc[i-1].Hash
+		}
+	}
+	s := tempStore(t)
+	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := ethBlocks{time: 1_700_003_600}
+	payout := b.tx([]chains.Transfer{
+		move(chains.KindNative, vault, router, chains.Native, eth(15)),
+		move(chains.KindInternal, router, dest, chains.Native, eth(15)),
+	}, chains.Event{Kind: chains.EventBridgeOut, Contract: router, From: vault, To: dest, Asset: chains.Native, Amount: eth(15),
+		Memo: "OUT:" + strings.ToUpper(txid(3).Format(chains.Bitcoin)), Pos: chains.Pos{Index: 3}})
+	b.tx([]chains.Transfer{move(chains.KindNative, dest, ex, chains.Native, eth(10))})
+	b.commit(t, s)
+
+	tests := []struct {
+		model         trace.Model
+		vault, leg, x string
+	}{
+		// Haircut: tx3 holds 2e8 sat, half tainted: the vault's 199,990,000
+		// carry 99,995,000 (a fraction of 1/2), so the 15 ETH payout
+		// carries 7.5 ETH, and dest's 10 ETH to the exchange 10*7.5/15 = 5.
+		{trace.Haircut, "99995000", "7500000000000000000", "5000000000000000000"},
+		// FIFO: the thief's 1e8 tainted sat come first, all into the
+		// vault's output: 15e18*1e8/199990000 = 7500375018750937546.87...,
+		// floored; dest's first 10 ETH out of one tainted-then-clean lot
+		// take all of that taint.
+		{trace.FIFO, "100000000", "7500375018750937546", "7500375018750937546"},
+	}
+	for _, tt := range tests {
+		res, err := trace.Trace(context.Background(), s, lookup{ex: labels.Exchange}, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: tt.model})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The thief's and K's coins spent together: a cluster, then the bridge.
+		if len(res.Findings) != 3 || res.Findings[0].Kind != trace.FindingCluster {
+			t.Fatalf("%s: findings %+v", tt.model, res.Findings)
+		}
+		br, x := res.Findings[1], res.Findings[2]
+		if br.Kind != trace.FindingBridge || br.Chain != chains.Bitcoin || br.Address != vaultBTC || br.Edge.Tainted.String() != tt.vault ||
+			br.DestChain != chains.Ethereum || br.DestAddress != dest || br.Outbound == nil || br.Outbound.Tx != payout ||
+			br.Outbound.Tainted.String() != tt.leg || br.Outbound.To != chains.AccountOf(chains.Ethereum, dest, chains.Native) {
+			t.Errorf("%s: bridge finding %+v, outbound %+v", tt.model, br, br.Outbound)
+		}
+		if x.Kind != trace.FindingExchange || x.Address != ex || x.Edge.Tainted.String() != tt.x || len(x.Path) != 4 || x.Path[2] != br.Outbound {
+			t.Errorf("%s: exchange finding %+v", tt.model, x)
+		}
+	}
+}
