@@ -426,3 +426,48 @@ func TestTraceBridgeBitcoinToEthereum(t *testing.T) {
 		}
 	}
 }
+
+// TestTraceMixerLinkedAddresses: H deposits 100 ETH into a pool; W, an
+// address H traded with three times before, withdraws: the
+// linked-addresses heuristic makes W an exit candidate (confidence 0.7);
+// V, with two transactions with H, is not one.
+func TestTraceMixerLinkedAddresses(t *testing.T) {
+	thief, h, w, v, pool := addr("thief"), addr("H"), addr("W"), addr("V"), addr("pool")
+	var b ethBlocks
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("victim"), thief, chains.Native, eth(100))})
+	for range 3 {
+		b.tx([]chains.Transfer{move(chains.KindNative, w, h, chains.Native, eth(1))})
+	}
+	for range 2 {
+		b.tx([]chains.Transfer{move(chains.KindNative, v, h, chains.Native, eth(1))})
+	}
+	b.tx([]chains.Transfer{move(chains.KindNative, thief, h, chains.Native, eth(100))})
+	b.tx([]chains.Transfer{move(chains.KindNative, h, pool, chains.Native, eth(100))},
+		chains.Event{Kind: chains.EventMixerDeposit, Contract: pool, From: h, Amount: eth(100), Pos: chains.Pos{Index: 2}})
+	for _, to := range []chains.Address{v, w} {
+		b.tx([]chains.Transfer{move(chains.KindInternal, pool, to, chains.Native, eth(99)), move(chains.KindInternal, pool, addr("relayer"), chains.Native, eth(1))},
+			chains.Event{Kind: chains.EventMixerWithdrawal, Contract: pool, From: addr("relayer"), To: to, Relayer: addr("relayer"), Fee: eth(1), Amount: eth(100), Pos: chains.Pos{Index: 3}})
+	}
+	s := tempStore(t)
+	b.commit(t, s)
+	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{FollowMixers: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var exits []trace.Finding
+	for _, f := range res.Findings {
+		if f.Kind == trace.FindingMixerExit {
+			exits = append(exits, f)
+		}
+	}
+	// H holds 105 ETH, 100 tainted, and deposits 100: floor(100*100/105)
+	// tainted = 95238095238095238095 wei. W gets 99 of the 100 (the relayer
+	// 1): 99/100 of that, floored.
+	if len(exits) != 1 || exits[0].Address != w || exits[0].Heuristic != "linked-addresses" || exits[0].Confidence != trace.ConfidenceLinkedAddresses ||
+		exits[0].Edge.Tainted.String() != "94285714285714285714" || exits[0].Edge.Amount.Cmp(eth(99)) != 0 {
+		t.Fatalf("exit findings %+v", exits)
+	}
+	if got := res.Tainted[chains.AccountOf(chains.Ethereum, w, chains.Native)]; got == nil || got.String() != "94285714285714285714" {
+		t.Errorf("--follow-mixers: W received %v tainted", got)
+	}
+}
