@@ -2,6 +2,7 @@ package chains
 
 import (
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"math/big"
 	"strings"
@@ -95,6 +96,10 @@ func OutboundOf(memo string) (in Hash, ok bool) {
 	}
 	return in, true
 }
+
+// ErrNotFound says the data asked for is not there (a store has no such
+// transaction): an answer, not a failure.
+var ErrNotFound = errors.New("not found in the store")
 
 // Ref points at one place in one chain's order: a transfer, an output, an
 // event of transaction Tx.

@@ -124,4 +124,10 @@ type Result struct {
 	// already passed (a cross-chain payout ordered before its inbound by
 	// block times); it is reported, not followed.
 	Late int
+
+	pathTo func(*Edge) []*Edge
 }
+
+// PathTo returns the path that carried the most taint to edge e, from a
+// seed, as findings' paths are chosen.
+func (r *Result) PathTo(e *Edge) []*Edge { return r.pathTo(e) }

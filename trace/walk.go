@@ -35,6 +35,10 @@ type Options struct {
 	// tainted deposit (mixer_exit_candidate findings), re-seeded with the
 	// deposit's tainted fraction.
 	FollowMixers bool
+	// Within, if set, bounds the walk to the nodes it accepts: taint
+	// reaching any other node is recorded on the edge and goes no further
+	// (a screen's backward cone).
+	Within func(chains.Node) bool
 }
 
 // Defaults of Options.
@@ -176,6 +180,7 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 		return nil, err
 	}
 	w.finish()
+	w.res.pathTo = w.path
 	return w.res, nil
 }
 
@@ -511,6 +516,9 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 	w.received(e)
 	if n := w.nodes[to]; n != nil && n.seed {
 		return w.pass(n, e, f) // taint back at a seed: nothing new to say
+	}
+	if w.opts.Within != nil && !w.opts.Within(to) {
+		return nil
 	}
 	if f.Evented && to.Kind == chains.AccountNode && w.proto != nil {
 		if stop, err := w.protocolEvent(e); stop || err != nil {
