@@ -24,7 +24,7 @@ var ErrInUse = errors.New("is in use by another hound process")
 var ErrSchemaVersion = errors.New("schema version differs")
 
 // ErrNotFound is returned for a transaction or record the store does not hold.
-var ErrNotFound = errors.New("not found in the store")
+var ErrNotFound = chains.ErrNotFound
 
 // Options configure a store. The zero value is safe: it opens the directory
 // for reading and writing with Badger's defaults, silently.
