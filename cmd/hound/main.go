@@ -52,6 +52,8 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
+	case errors.As(err, new(hitsError)):
+		return exitHits
 	case errors.Is(err, store.ErrInUse):
 		return exitStoreInUse
 	case errors.Is(err, context.Canceled):
@@ -121,6 +123,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 		newStoreCommand(&g),
 		newLabelsCommand(&g),
 		newTraceCommand(&g),
+		newScreenCommand(&g),
 		newCaseCommand(&g),
 		newDemoCommand(&g),
 		newVersionCommand(),
