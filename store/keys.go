@@ -50,6 +50,12 @@ package store
 //	                                     chain's OP_RETURN output (pos: its flow position, ordinal
 //	                                     0x80000000|vout) whose memo is "OUT:<hash>" or "REFUND:<hash>"
 //	                                     (chains.OutboundOf)
+//	'U' chain block(8) txindex(4)        UTXO chains: co-spend (common-input clustering, store/cluster.go): the
+//	                                     distinct addresses the transaction spends from, in input order: uvarint
+//	                                     count, then each (addr). Written for a transaction of the main range
+//	                                     that is not a coinbase, has every input resolved, spends from two or
+//	                                     more addresses and is not a CoinJoin by SyncOptions.Joined
+//	'J' chain addr block(8) txindex(4)   co-spender index: empty (the 'U' records naming addr, in chain order)
 //	'K' chain token(addr)                token: known (1) | decimals (1) | symbol (rest)
 //	'M' name                             label set (name: length byte, then the name): generation (8) | labels (4) |
 //	                                     imported at, Unix seconds (8) | format, files (uvarint length, bytes)
@@ -63,10 +69,11 @@ package store
 // prefixed by its length in one byte (amounts up to 2^2040).
 //
 // A block's keys ('B', 'R', 'X', and 'T', 'E', 'Q' or 'O', 'I', 'P', with
-// 'F' and 'W'), the counters and the checkpoint that covers the block are
-// written in one Badger transaction, so a crash leaves either the whole
-// block or none of it. Rolling back a block reloads it from these keys and
-// deletes exactly the keys committing it wrote.
+// 'F', 'W', 'U' and 'J'), the counters and the checkpoint that covers the
+// block are written in one Badger transaction, so a crash leaves either the
+// whole block or none of it. Rolling back a block reloads it from these
+// keys and deletes exactly the keys committing it wrote; its co-spend keys
+// are the 'U' records stored under its height and the 'J' keys they name.
 const (
 	prefixVersion    = 'V'
 	prefixNetwork    = 'N'
@@ -83,6 +90,8 @@ const (
 	prefixEvent      = 'E'
 	prefixEventIndex = 'Q'
 	prefixOutbound   = 'W'
+	prefixCoSpend    = 'U'
+	prefixCoSpender  = 'J'
 	prefixToken      = 'K'
 	prefixStats      = 'S'
 	prefixLabelSet   = 'M'
@@ -94,7 +103,7 @@ const (
 )
 
 // schemaVersion is the layout above. Bump it, with a migration, whenever a
-// key or value changes shape. Version 2 added the events ('E', 'Q') and the
-// outbound index ('W'); a version 1 store must be synced again into a new
-// store directory.
+// key or value changes shape. Version 2 added the events ('E', 'Q'), the
+// outbound index ('W') and the co-spends ('U', 'J'); a version 1 store must
+// be synced again into a new store directory.
 const schemaVersion uint32 = 2

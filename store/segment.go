@@ -33,7 +33,7 @@ func (s *Store) Segments(c chains.Chain) ([]Checkpoint, error) {
 // CommitDetached stores consecutive blocks whose parent the store does not
 // hold: it extends the detached segment that ends with their parent, or
 // starts a new one. Blocks that overlap the main range or another segment
-// are refused with ErrRange.
+// are refused with ErrRange. They write no co-spend records.
 func (s *Store) CommitDetached(c chains.Chain, blocks []*chains.Block) error {
 	if len(blocks) == 0 {
 		return nil
@@ -60,5 +60,5 @@ func (s *Store) CommitDetached(c chains.Chain, blocks []*chains.Block) error {
 		}
 	}
 	key := binary.BigEndian.AppendUint64(chainKey(prefixSegment, c), first)
-	return s.commit(c, key, first, blocks, nil)
+	return s.commit(c, key, first, blocks, nil, coSpends{}) // no co-spends: see store/cluster.go
 }

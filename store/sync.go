@@ -37,6 +37,14 @@ type SyncOptions struct {
 	Progress func(SyncProgress)
 	// Logger receives reorg and token notes; nil is silent.
 	Logger *slog.Logger
+	// Joined, if set, reports a UTXO transaction the caller takes for a
+	// CoinJoin (hound passes trace.DetectCoinJoin): its inputs' addresses
+	// then go into no common-input cluster (store/cluster.go). It is asked
+	// about each transaction that would otherwise be clustered, with its
+	// inputs resolved and the height of its block (again when a commit is
+	// retried in smaller parts), and must not modify tx. Without it no
+	// transaction is judged a CoinJoin.
+	Joined func(tx *chains.UTXOTx, height uint64) bool
 }
 
 // SyncProgress is a snapshot of a running sync.
@@ -240,7 +248,7 @@ func (s *Store) syncRange(ctx context.Context, src chains.BlockSource, start, ta
 		}
 	}()
 	defer wg.Wait()
-	w := &batchWriter{s: s, c: src.Chain(), res: res, progress: opts.Progress}
+	w := &batchWriter{s: s, c: src.Chain(), res: res, progress: opts.Progress, coSpends: coSpends{on: true, joined: opts.Joined}}
 	prev, err := s.tipHash(src.Chain())
 	if err != nil {
 		return err
@@ -327,6 +335,7 @@ type batchWriter struct {
 	c         chains.Chain
 	res       *SyncResult
 	progress  func(SyncProgress)
+	coSpends  coSpends
 	blocks    []*chains.Block
 	tokens    []chains.Token
 	transfers int
@@ -357,7 +366,7 @@ func (w *batchWriter) flush() error {
 	if len(w.blocks) == 0 {
 		return nil
 	}
-	if err := w.s.Commit(w.c, w.blocks, w.tokens); err != nil {
+	if err := w.s.commitMain(w.c, w.blocks, w.tokens, w.coSpends); err != nil {
 		return err
 	}
 	for _, b := range w.blocks {

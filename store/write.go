@@ -122,7 +122,16 @@ func blockOps(b *chains.Block) []op {
 // must extend the stored checkpoint (its parent hash equal to the stored
 // block's hash), or ErrParentMismatch is returned and nothing is written; on
 // an empty chain the first block starts the stored range.
+//
+// Commit writes the co-spend record (store/cluster.go) of every UTXO
+// transaction that qualifies, judging none a CoinJoin: Sync with
+// SyncOptions.Joined is how hound keeps CoinJoins out of the clusters.
 func (s *Store) Commit(c chains.Chain, blocks []*chains.Block, tokens []chains.Token) error {
+	return s.commitMain(c, blocks, tokens, coSpends{on: true})
+}
+
+// commitMain is Commit with the caller's CoinJoin judgement.
+func (s *Store) commitMain(c chains.Chain, blocks []*chains.Block, tokens []chains.Token, cs coSpends) error {
 	if len(blocks) == 0 {
 		return nil
 	}
@@ -143,7 +152,7 @@ func (s *Store) Commit(c chains.Chain, blocks []*chains.Block, tokens []chains.T
 	if err := s.checkRun(c, blocks); err != nil {
 		return err
 	}
-	return s.commit(c, chainKey(prefixCheckpoint, c), first, blocks, tokens)
+	return s.commit(c, chainKey(prefixCheckpoint, c), first, blocks, tokens, cs)
 }
 
 // checkRun checks that blocks follow each other by number and parent hash,
@@ -169,8 +178,9 @@ func (s *Store) checkRun(c chains.Chain, blocks []*chains.Block) error {
 
 // commit writes blocks in one transaction, or, when they do not fit, in two
 // halves one after the other. The range record at rangeKey (the checkpoint,
-// or a detached segment) is moved to cover first..the last block.
-func (s *Store) commit(c chains.Chain, rangeKey []byte, first uint64, blocks []*chains.Block, tokens []chains.Token) error {
+// or a detached segment) is moved to cover first..the last block. cs says
+// which co-spend records UTXO blocks write.
+func (s *Store) commit(c chains.Chain, rangeKey []byte, first uint64, blocks []*chains.Block, tokens []chains.Token, cs coSpends) error {
 	counts, err := s.Counts(c)
 	if err != nil {
 		return err
@@ -180,7 +190,7 @@ func (s *Store) commit(c chains.Chain, rangeKey []byte, first uint64, blocks []*
 	defer txn.Discard()
 	for _, b := range blocks {
 		var ops []op
-		if ops, err = s.opsOf(txn, b); err != nil {
+		if ops, err = s.opsOf(txn, b, cs); err != nil {
 			break
 		}
 		for _, o := range ops {
@@ -205,10 +215,10 @@ func (s *Store) commit(c chains.Chain, rangeKey []byte, first uint64, blocks []*
 	if errors.Is(err, badger.ErrTxnTooBig) && len(blocks) > 1 {
 		txn.Discard()
 		half := len(blocks) / 2
-		if err := s.commit(c, rangeKey, first, blocks[:half], tokens); err != nil {
+		if err := s.commit(c, rangeKey, first, blocks[:half], tokens, cs); err != nil {
 			return err
 		}
-		return s.commit(c, rangeKey, first, blocks[half:], nil)
+		return s.commit(c, rangeKey, first, blocks[half:], nil, cs)
 	}
 	if err != nil {
 		return fmt.Errorf("commit block %d: %w", blocks[0].Number, err)
@@ -247,7 +257,9 @@ func (s *Store) Rollback(c chains.Chain, to uint64) error {
 
 // dropBlocks deletes blocks lo..cp.Height in one transaction: it reloads
 // each block as it was committed and deletes exactly the keys committing it
-// wrote.
+// wrote. A UTXO block's co-spend keys are read back from its 'U' records,
+// not judged again: the CoinJoin judgement that wrote them was the
+// committing caller's, and may differ from today's.
 func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 	counts, err := s.Counts(c)
 	if err != nil {
@@ -263,6 +275,17 @@ func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 			for _, o := range committedOps(b) {
 				if err := txn.Delete(o.key); err != nil {
 					return err
+				}
+			}
+			if !c.IsEVM() {
+				keys, err := storedCoSpendKeys(txn, c, b.Number)
+				if err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if err := txn.Delete(k); err != nil {
+						return err
+					}
 				}
 			}
 			next.add(b, -1)
@@ -289,8 +312,8 @@ func (s *Store) dropBlocks(c chains.Chain, cp Checkpoint, lo uint64) error {
 
 // opsOf lists the keys committing b writes, resolving a UTXO block's inputs
 // first (from txn, which sees the outputs of blocks written before it in the
-// same transaction).
-func (s *Store) opsOf(txn *badger.Txn, b *chains.Block) ([]op, error) {
+// same transaction), then its co-spends as cs says.
+func (s *Store) opsOf(txn *badger.Txn, b *chains.Block, cs coSpends) ([]op, error) {
 	if b.Chain.IsEVM() {
 		if err := checkEvents(b); err != nil {
 			return nil, err
@@ -300,10 +323,11 @@ func (s *Store) opsOf(txn *badger.Txn, b *chains.Block) ([]op, error) {
 	if err := resolveInputs(txn, b); err != nil {
 		return nil, err
 	}
-	return utxoOps(b), nil
+	return append(utxoOps(b), coSpendOps(b, cs)...), nil
 }
 
-// committedOps lists the keys a committed block wrote.
+// committedOps lists the keys a committed block wrote, but for a UTXO
+// block's co-spend keys (storedCoSpendKeys reads those back).
 func committedOps(b *chains.Block) []op {
 	if b.Chain.IsEVM() {
 		return blockOps(b)

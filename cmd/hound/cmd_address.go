@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -9,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/labels"
 	"github.com/houndtrace/hound/store"
 	"github.com/houndtrace/hound/trace/report"
 )
@@ -20,6 +22,10 @@ func newAddressCommand(g *globalOptions) *cobra.Command {
 		Long: `Show every transfer into or out of an address that the store holds, in chain order,
 and the address's balance per asset derived from them: inflows minus outflows over the
 stored block range, which is the change of its on-chain balance over that range.
+
+A Bitcoin address is shown with its common-input cluster: the addresses spent from
+together with it in one transaction, transitively, CoinJoins excluded (counted up to
+10,000), and the labels of its members ("in the cluster of Binance: co-spent with ...").
 
 Fees are transfers too (to the pseudo-address "fees"), so the derived ETH balance change
 matches the node's eth_getBalance to the wei. Genesis allocations are not transfers.`,
@@ -39,7 +45,33 @@ type addressJSON struct {
 	Labels    []labelJSON    `json:"labels"`
 	// Unspent lists a UTXO address's unspent outputs.
 	Unspent []unspentJSON `json:"unspent,omitempty"`
+	// Cluster is a UTXO address's common-input cluster in the stored
+	// blocks (absent on account chains and before the first sync).
+	Cluster *clusterJSON `json:"cluster,omitempty"`
 }
+
+// clusterJSON is an address's common-input cluster: its size (the address
+// included), whether that is all of it or addressClusterLimit cut it short,
+// and its members other than the address that carry a label, each with
+// its best label.
+type clusterJSON struct {
+	Size     int                 `json:"size"`
+	Complete bool                `json:"complete"`
+	Labelled []clusterMemberJSON `json:"labelled"`
+}
+
+type clusterMemberJSON struct {
+	Address  string `json:"address"`
+	Category string `json:"category"`
+	Entity   string `json:"entity,omitempty"`
+	Source   string `json:"source"`
+}
+
+// addressClusterLimit bounds the cluster hound address reads.
+const addressClusterLimit = 10_000
+
+// addressTableMembers bounds the labelled members the table lists.
+const addressTableMembers = 20
 
 type unspentJSON struct {
 	Outpoint string `json:"outpoint"`
@@ -98,11 +130,61 @@ func runAddress(w io.Writer, g *globalOptions, st *store.Store, format string, s
 		for _, u := range unspent {
 			out.Unspent = append(out.Unspent, unspentJSON{Outpoint: u.Outpoint.String(), Block: u.Block, Amount: strconv.FormatUint(u.Value, 10)})
 		}
+		if synced {
+			if out.Cluster, err = addressCluster(st, idx, sub); err != nil {
+				return err
+			}
+		}
 	}
 	if format == "json" {
 		return writeJSON(w, out)
 	}
 	return addressTable(w, &out, names, ts, sub.Address)
+}
+
+// addressCluster reads sub's common-input cluster and labels its members.
+func addressCluster(st *store.Store, idx *labels.Set, sub chains.Subject) (*clusterJSON, error) {
+	members, complete, err := st.Cluster(context.Background(), sub.Chain, sub.Address, addressClusterLimit)
+	if err != nil {
+		return nil, err
+	}
+	cl := &clusterJSON{Size: len(members), Complete: complete, Labelled: []clusterMemberJSON{}}
+	for _, m := range members {
+		if m == sub.Address {
+			continue
+		}
+		if ls := idx.Lookup(sub.Chain, m); len(ls) > 0 {
+			cl.Labelled = append(cl.Labelled, clusterMemberJSON{Address: string(m), Category: ls[0].Category.String(), Entity: ls[0].Entity, Source: ls[0].Source})
+		}
+	}
+	return cl, nil
+}
+
+// clusterTable prints an address's cluster: its size, and a line per
+// labelled member.
+func clusterTable(w io.Writer, cl *clusterJSON) {
+	switch {
+	case cl.Size <= 1:
+		fmt.Fprintln(w, "cluster: the address alone (never spent from together with another address)")
+		return
+	case cl.Complete:
+		fmt.Fprintf(w, "cluster: %d addresses (spent from together, CoinJoins excluded)\n", cl.Size)
+	default:
+		fmt.Fprintf(w, "cluster: more than %d addresses (spent from together, CoinJoins excluded; counting stopped there)\n", cl.Size)
+	}
+	for i, m := range cl.Labelled {
+		if i == addressTableMembers {
+			fmt.Fprintf(w, "  ... and %d more labelled members (--format json lists them)\n", len(cl.Labelled)-i)
+			break
+		}
+		of, what := m.Entity, m.Category
+		if of == "" {
+			of = "an unnamed " + m.Category
+		} else {
+			what += ", " + m.Entity
+		}
+		fmt.Fprintf(w, "  in the cluster of %s: co-spent with %s (%s)\n", of, m.Address, what)
+	}
 }
 
 func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.Transfer, a chains.Address) error {
@@ -117,7 +199,11 @@ func addressTable(w io.Writer, out *addressJSON, names *assetNamer, ts []chains.
 		fmt.Fprintf(w, "the store holds no %s blocks yet: run hound sync %s first\n", out.Chain, out.Chain)
 		return nil
 	}
-	fmt.Fprintf(w, "stored blocks %d-%d, %d transfers\n\n", out.Range.From, out.Range.To, len(ts))
+	fmt.Fprintf(w, "stored blocks %d-%d, %d transfers\n", out.Range.From, out.Range.To, len(ts))
+	if out.Cluster != nil {
+		clusterTable(w, out.Cluster)
+	}
+	fmt.Fprintln(w)
 	tw := newTable(w)
 	fmt.Fprintln(tw, "BALANCE (net over the stored range)\tASSET")
 	for _, b := range store.Balances(a, ts) {

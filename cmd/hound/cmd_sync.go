@@ -18,6 +18,7 @@ import (
 	"github.com/houndtrace/hound/chains/bitcoin"
 	"github.com/houndtrace/hound/chains/ethereum"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace"
 )
 
 // defaultConfirmations is how far behind the node's head a sync stops by
@@ -63,7 +64,9 @@ fork point.
 Bitcoin: every transaction with its inputs, each resolved to the value and address of the
 output it spends, and its outputs with their addresses (P2PK shown as its P2PKH address,
 scripts without an address keyed as script:<sha256>, OP_RETURN payloads kept), over the
-RPC calls btcd and Bitcoin Core share. --blocks reads block files instead of a node:
+RPC calls btcd and Bitcoin Core share. The addresses a transaction spends from together
+join one common-input cluster (hound address shows it), unless the transaction is a
+CoinJoin (Wasabi, Whirlpool, JoinMarket-like). --blocks reads block files instead of a node:
 Bitcoin Core's blk*.dat framing or raw single blocks, bzip2-compressed or not, ordered by
 their parent links; blocks whose ancestors are missing are stored as a detached range
 whose inputs stay unresolved.
@@ -141,12 +144,17 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, op
 	}
 	defer st.Close()
 	so.Workers, so.Logger = g.Workers, log
-	if len(opts.Blocks) > 0 {
+	if c == chains.Bitcoin {
+		// The network both --blocks and --rpc sync (Dial checks the node's
+		// genesis block against it).
 		net, err := opts.bitcoinNetwork(st)
 		if err != nil {
 			return err
 		}
-		return syncBlockFiles(ctx, stdout, stderr, g, st, net, opts.Blocks, so)
+		so.Joined = coinJoins(net)
+		if len(opts.Blocks) > 0 {
+			return syncBlockFiles(ctx, stdout, stderr, g, st, net, opts.Blocks, so)
+		}
 	}
 	src, err := opts.dial(ctx, c, st, log)
 	if err != nil {
@@ -154,6 +162,25 @@ func runSync(ctx context.Context, stdout, stderr io.Writer, g *globalOptions, op
 	}
 	defer src.Close()
 	return syncSource(ctx, stdout, stderr, g, st, src, so)
+}
+
+// coinJoins is the CoinJoin judgement a Bitcoin sync of network net gives
+// the store (store.SyncOptions.Joined): a transaction trace.DetectCoinJoin
+// takes for a CoinJoin puts its inputs in no common-input cluster
+// (METHODS.md section 2). It judges as the trace walk does (trace/walk.go):
+// mainnet's activation heights on mainnet only, and no Origin for the TX0
+// rule, so no transaction a trace reports as a CoinJoin ever joins a
+// cluster. Without Origin a Whirlpool-shaped transaction counts as a mix
+// even when its premixes did not come from a TX0: for clustering that is
+// the safe side (a merge missed, never a false one), and it keeps the
+// judgement a function of the transaction and its height alone, so the
+// store's clusters do not depend on how a sync batched its blocks.
+func coinJoins(net *bitcoin.Network) func(tx *chains.UTXOTx, height uint64) bool {
+	mainnet := net.Name == bitcoin.Mainnet.Name
+	return func(tx *chains.UTXOTx, height uint64) bool {
+		_, ok := trace.DetectCoinJoin(tx, trace.CoinJoinContext{Height: height, Mainnet: mainnet})
+		return ok
+	}
 }
 
 // check refuses flag combinations that cannot work, before anything runs.

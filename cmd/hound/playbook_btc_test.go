@@ -178,9 +178,12 @@ func TestPlaybookS1(t *testing.T) {
 		} {
 			f := want.f
 			// Wholly tainted coins: amount = tainted = the deposit's value.
+			// The consolidation put the deposit address in the exchange's
+			// stored cluster, so the trace knows it the moment the coin
+			// arrives (heuristic cluster).
 			if f.Kind != "exchange_deposit" || f.Chain != "bitcoin" || f.Address != want.address || f.Amount != want.tainted ||
 				f.Tainted != want.tainted || f.Hop != want.hop || f.Wallet != addr(hot) || f.Entity != "Test Exchange" ||
-				f.Heuristic != "co-spend" || len(f.Path) != want.hop+1 {
+				f.Heuristic != "cluster" || len(f.Path) != want.hop+1 {
 				t.Errorf("%s: deposit finding %d: %+v", tt.model, i, f)
 				continue
 			}
