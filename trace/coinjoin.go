@@ -130,6 +130,35 @@ type CoinJoinContext struct {
 	Origin func(prev chains.Outpoint) InputOrigin
 }
 
+// origin reads the transaction an input spends from the graph, for
+// Whirlpool's TX0 rule: a parent with an OP_RETURN output is a TX0, one
+// that is itself a Whirlpool mix (by structure) a remix.
+func (w *walker) origin(c chains.Chain, prev chains.Outpoint) InputOrigin {
+	parent := &chains.UTXOTx{Hash: prev.Tx}
+	var height uint64
+	opReturn := false
+	err := w.g.Flows(w.ctx, chains.TxOf(c, prev.Tx), func(f chains.Flow) error {
+		height = f.Pos.Block
+		if f.In {
+			parent.Inputs = append(parent.Inputs, chains.TxIn{Prev: f.Link.Outpoint, Resolved: f.Other.Kind != 0, Value: f.Amount.Uint64(), Address: f.Address})
+			return nil
+		}
+		opReturn = opReturn || f.Script == chains.ScriptNullData
+		parent.Outputs = append(parent.Outputs, chains.TxOut{Value: f.Amount.Uint64(), Kind: f.Script, Address: f.Address})
+		return nil
+	})
+	switch {
+	case err != nil || len(parent.Outputs) == 0:
+		return InputFromUnknown
+	case opReturn:
+		return InputFromOpReturn
+	}
+	if kind, ok := DetectCoinJoin(parent, CoinJoinContext{Height: height, Mainnet: w.opts.Mainnet}); ok && kind == CoinJoinWhirlpool {
+		return InputFromWhirlpool
+	}
+	return InputFromOther
+}
+
 // gate reports whether an implementation first seen at mainnet height h may
 // have made the transaction.
 func (c CoinJoinContext) gate(h uint64) bool { return !c.Mainnet || c.Height >= h }

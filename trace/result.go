@@ -40,6 +40,16 @@ type Edge struct {
 	cause *Edge
 }
 
+// Chain is the chain the edge's transaction is on: the chain it enters
+// (a bridge payout leaves a node of the inbound's chain for one of the
+// payout's).
+func (e *Edge) Chain() chains.Chain {
+	if e.To.Chain != "" {
+		return e.To.Chain
+	}
+	return e.From.Chain
+}
+
 // FindingKind names what a trace found (DESIGN.md's kinds).
 type FindingKind string
 

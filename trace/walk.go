@@ -437,7 +437,8 @@ func (n *node) utxoTx() *chains.UTXOTx {
 // at the edge that last brought taint in. The trace goes on through it
 // under the model.
 func (w *walker) coinjoin(n *node, tx *chains.UTXOTx, e *Edge) bool {
-	kind, ok := DetectCoinJoin(tx, CoinJoinContext{Height: n.flows[0].Pos.Block, Mainnet: w.opts.Mainnet})
+	kind, ok := DetectCoinJoin(tx, CoinJoinContext{Height: n.flows[0].Pos.Block, Mainnet: w.opts.Mainnet,
+		Origin: func(prev chains.Outpoint) InputOrigin { return w.origin(n.id.Chain, prev) }})
 	if !ok {
 		return false
 	}
@@ -669,6 +670,13 @@ func (w *walker) finish() {
 		a, b := &w.res.Findings[i], &w.res.Findings[j]
 		if a.Hop != b.Hop {
 			return a.Hop < b.Hop
+		}
+		if ca, cb := a.Edge.Chain(), b.Edge.Chain(); ca != cb {
+			// Two chains share no block numbers: their findings meet in time.
+			if a.Edge.Time != b.Edge.Time {
+				return a.Edge.Time < b.Edge.Time
+			}
+			return ca < cb
 		}
 		if a.Edge.Pos != b.Edge.Pos {
 			return a.Edge.Pos.Less(b.Edge.Pos)

@@ -261,7 +261,9 @@ func TestTraceWhirlpool(t *testing.T) {
 		if i == 2 {
 			owner = thief
 		}
-		coins = append(coins, utx(byte(20+i), nil, pay(owner, v)))
+		// Each coin comes from a TX0, a transaction with an OP_RETURN,
+		// as Whirlpool's premixes do.
+		coins = append(coins, utx(byte(20+i), nil, pay(owner, v), chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("tx0")}))
 		ins = append(ins, chains.Outpoint{Tx: txid(byte(20 + i))})
 	}
 	var outs []chains.TxOut

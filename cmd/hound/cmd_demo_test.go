@@ -76,21 +76,23 @@ func TestDemo(t *testing.T) {
 		// 320,000,000 sat carries 256,000,000 sat (2.56 BTC).
 		{"bridge", []string{"THORChain-style router", "80 ETH", "100 ETH",
 			"memo =:BTC.BTC:" + demoBTCAddress("dest") + ":0/1/0:t:0; paid out 3.2 BTC (2.56 BTC tainted) in bitcoin:"}},
+		// Within a hop, findings of two chains come in time order: the
+		// Ethereum exit before the Bitcoin blocks, which come later.
+		// H2 deposited 100 ETH, all stolen, and withdrew to itself.
+		{"mixer_exit_candidate", []string{lower(a.h2), "100 ETH", "address-match, pool of 100 ETH"}},
 		// The TX0 spends the payout (3.2 BTC, 2.56 tainted) with dest2's
 		// clean 0.8 BTC: common-input ownership.
 		{"cluster", []string{"2.56 BTC", "3.2 BTC", sortedPair(demoBTCAddress("dest"), demoBTCAddress("dest2"))}},
-		// H2 deposited 100 ETH, all stolen, and withdrew to itself.
-		{"mixer_exit_candidate", []string{lower(a.h2), "100 ETH", "address-match, pool of 100 ETH"}},
 		// The TX0's inputs hold 256,000,000 tainted of 400,000,000 sat
 		// (0.64): the premix of 5,004,000 sat carries 3,202,560.
 		{"coinjoin", []string{"0.0320256 BTC", "0.05004 BTC", "whirlpool"}},
+		// D got 100 ETH at block 11 and swept all of it at block 12: κ =
+		// (1 + 1 - 1/3200)/2.
+		{"exchange_deposit", []string{"Demo Exchange", lower(a.deposit), "0.99984375", "swept 100 ETH (100 ETH tainted) to " + lower(a.exchange)}},
 		// The mix's inputs hold 3,202,560 tainted of 25,016,000 sat: each
 		// 5,000,000 sat output carries floor(5e6·3202560/25016000) =
 		// 640,102. It peels 1,000,000 + 800,000 + 1,500,000 sat in 3 steps.
 		{"peel_chain", []string{"0.00640102 BTC", "0.05 BTC", "3 transactions peeled 0.033 BTC"}},
-		// D got 100 ETH at block 11 and swept all of it at block 12: κ =
-		// (1 + 1 - 1/3200)/2.
-		{"exchange_deposit", []string{"Demo Exchange", lower(a.deposit), "0.99984375", "swept 100 ETH (100 ETH tainted) to " + lower(a.exchange)}},
 		// The peel's changes carry floor(3,995,000·640,102/5,000,000) =
 		// 511,441 and floor(3,190,000·511,441/3,995,000) = 408,384; the
 		// last payment, 1,500,000 of 3,190,000 sat, floor(1.5e6·408384/

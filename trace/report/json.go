@@ -145,7 +145,7 @@ func Build(res *trace.Result, version string, heights map[chains.Chain]uint64, l
 		d.Findings = append(d.Findings, finding(&res.Findings[i], assets))
 	}
 	for _, e := range res.Edges {
-		d.Edges = append(d.Edges, Edge{ID: e.ID, Chain: string(e.From.Chain), Tx: txString(e.From.Chain, e.Tx), Block: e.Pos.Block,
+		d.Edges = append(d.Edges, Edge{ID: e.ID, Chain: string(e.Chain()), Tx: txString(e.Chain(), e.Tx), Block: e.Pos.Block,
 			Time: timeString(e.Time), From: e.From.String(), To: e.To.String(), Asset: string(e.Asset),
 			Amount: e.Amount.String(), Tainted: e.Tainted.String(), Hop: e.Hop})
 	}
@@ -160,7 +160,7 @@ func finding(f *trace.Finding, assets Assets) Finding {
 		amount, tainted = f.Amount, f.Tainted
 	}
 	out := Finding{Kind: string(f.Kind), Chain: string(f.Chain), Address: string(f.Address), Entity: f.Entity,
-		Tx: txString(e.From.Chain, e.Tx), Block: e.Pos.Block, Time: timeString(e.Time), Amount: amount.String(),
+		Tx: txString(e.Chain(), e.Tx), Block: e.Pos.Block, Time: timeString(e.Time), Amount: amount.String(),
 		Tainted: tainted.String(), Asset: string(e.Asset), Hop: f.Hop, Heuristic: f.Heuristic,
 		Confidence: strconv.FormatFloat(f.Confidence, 'f', -1, 64), Paths: f.Paths, Path: []PathStep{}, EdgeID: e.ID,
 		Wallet: string(f.Wallet), Denomination: amountString(f.Denomination), Decoded: f.Decoded}
@@ -196,7 +196,7 @@ func finding(f *trace.Finding, assets Assets) Finding {
 }
 
 func pathStep(p *trace.Edge) PathStep {
-	return PathStep{Chain: string(p.To.Chain), Tx: txString(p.To.Chain, p.Tx), From: p.From.String(),
+	return PathStep{Chain: string(p.Chain()), Tx: txString(p.Chain(), p.Tx), From: p.From.String(),
 		To: p.To.String(), Asset: string(p.Asset), Amount: p.Amount.String(), Tainted: p.Tainted.String()}
 }
 

@@ -28,7 +28,7 @@ func WriteTable(w io.Writer, d *Document, assets Assets) error {
 		chain, asset string
 	}
 	sums := map[key]*big.Int{}
-	flows := map[int]int{}
+	flows := map[key]int{}
 	var order []key
 	for _, e := range d.Edges {
 		k := key{e.Hop, e.Chain, e.Asset}
@@ -38,12 +38,12 @@ func WriteTable(w io.Writer, d *Document, assets Assets) error {
 		}
 		t, _ := new(big.Int).SetString(e.Tainted, 10)
 		sums[k].Add(sums[k], t)
-		flows[e.Hop]++
+		flows[k]++
 	}
 	for hop := 0; hop <= maxHop(d); hop++ {
 		for _, k := range order {
 			if k.hop == hop {
-				fmt.Fprintf(tw, "%d\t%d\t%s\n", hop, flows[hop], amount(sums[k].String(), k.asset, k.chain, assets))
+				fmt.Fprintf(tw, "%d\t%d\t%s\n", hop, flows[k], amount(sums[k].String(), k.asset, k.chain, assets))
 			}
 		}
 	}
