@@ -62,6 +62,11 @@ package store
 //	'L' name generation(8) chunk(4)      up to 1000 labels of the set's generation, as a hound.labels/v1 JSON document
 //	'Z' name                             saved case (name: length byte, then the name): the record the command
 //	                                     line wrote (JSON: parameters, heights, result)
+//	'A'                                  precomputed exposure: the current generation's record (JSON: generation,
+//	                                     heights, labels digest, model, hops, counts)
+//	'Y' gen(8) chain addr asset          precomputed exposure of a node: inflow | direct | indirect (amounts)
+//	'D' gen(8) chain txhash(32) index(4) precomputed exposure of a tainted deposit (a transfer's ordinal, a UTXO
+//	                                     output's vout): amount | tainted (amounts) | hop (4)
 //	'S' chain                            counters: blocks, txs, skipped logs, unresolved inputs, then one per
 //	                                     transfer kind 1..n (8 each)
 //
@@ -97,6 +102,10 @@ const (
 	prefixLabelSet   = 'M'
 	prefixLabels     = 'L'
 	prefixCase       = 'Z'
+
+	prefixExposureMeta    = 'A'
+	prefixExposure        = 'Y'
+	prefixDepositExposure = 'D'
 
 	dirIn  = 'i'
 	dirOut = 'o'

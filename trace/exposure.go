@@ -15,7 +15,9 @@ import (
 // Haircut, over a cone of at most 10,000 nodes, for DPRK's thefts.
 type ScreenOptions struct {
 	Model Model
-	// Hops is how far back from the subject the cone reaches.
+	// Hops bounds the paths from a source to the subject, in hops as a
+	// trace counts them; the backward cone reaches twice as many nodes
+	// back, since one hop can pass through several (a router, a swap).
 	Hops int
 	// Cone is the most nodes the cone holds; a larger one is cut, and the
 	// exposure says it is incomplete.
@@ -153,7 +155,7 @@ func Screen(ctx context.Context, g Graph, lk labels.Lookuper, sub chains.Subject
 		return x, nil
 	}
 	slices.SortFunc(seeds, func(a, b chains.Node) int { return compareNodes(a, b) })
-	res, err := Trace(ctx, g, lk, seeds, Options{Model: opts.Model, Hops: opts.Hops + 1, Mainnet: opts.Mainnet,
+	res, err := Trace(ctx, g, lk, seeds, Options{Model: opts.Model, Hops: opts.Hops, Mainnet: opts.Mainnet,
 		Within: func(n chains.Node) bool { return cone[n] }})
 	if err != nil {
 		return nil, err
@@ -168,14 +170,13 @@ func Screen(ctx context.Context, g Graph, lk labels.Lookuper, sub chains.Subject
 	}
 	var hits []*Edge
 	for _, e := range res.Edges {
-		p := place{e.To, e.Pos}
-		t := want[p]
-		if t == nil {
-			if t = want[place{e.From, e.Pos}]; t == nil || !t.from {
+		// An output's target is its creating transaction's; the edge may
+		// come from elsewhere (a bridge payout's comes from the router).
+		t := want[place{chains.TxOf(e.Chain(), e.Tx), e.Pos}]
+		if e.Kind != chains.KindOutput || t == nil || !t.from {
+			if t = want[place{e.To, e.Pos}]; t == nil || t.from {
 				continue
 			}
-		} else if t.from {
-			continue
 		}
 		a := byAsset[t.asset]
 		if e.Hop <= 1 {
@@ -198,18 +199,34 @@ func Screen(ctx context.Context, g Graph, lk labels.Lookuper, sub chains.Subject
 	return x, nil
 }
 
-// source returns the label that makes address a an attributed source: a
-// theft, or a sanctioned address of actor.
+// source returns the label that makes address a an attributed source.
 func source(lk labels.Lookuper, c chains.Chain, a chains.Address, actor string) *labels.Label {
 	if lk == nil || a == "" {
 		return nil
 	}
 	for _, l := range lk.Lookup(c, a) {
-		if l.Category == labels.Theft || (l.Category == labels.Sanctioned && l.Actor == actor) {
+		if IsSource(&l, actor) {
 			return &l
 		}
 	}
 	return nil
+}
+
+// IsSource reports whether a label makes its address an attributed source
+// of a screen: a theft, or a sanctioned address of actor.
+func IsSource(l *labels.Label, actor string) bool {
+	return l.Category == labels.Theft || (l.Category == labels.Sanctioned && l.Actor == actor)
+}
+
+// Exposed says whose exposure an edge adds to, as a screen counts it: the
+// address and asset it paid (a UTXO output's address, in the native
+// asset), and the deposit it is (its transaction and the transfer's
+// ordinal, or the output's index).
+func Exposed(e *Edge) (a chains.Address, asset chains.Asset, tx chains.Hash, index uint32) {
+	if e.Kind == chains.KindOutput {
+		return e.Address, chains.Native, e.Tx, e.Pos.Index &^ (1 << 31)
+	}
+	return e.To.Address, e.To.Asset, e.Tx, e.Pos.Index
 }
 
 // compareNodes orders nodes for a deterministic seed list.
@@ -305,7 +322,7 @@ func notSeen(err error) error {
 }
 
 // backwardCone collects the nodes that value reached the start nodes from,
-// breadth first, up to opts.Hops steps and opts.Cone nodes. Beyond plain
+// breadth first, up to 2·opts.Hops steps and opts.Cone nodes. Beyond plain
 // inflows it steps from an address's node to its nodes of other assets
 // (a swap paid for one asset with another) and from a THORChain payout to
 // the inbound deposit its OUT:<hash> memo names.
@@ -336,8 +353,8 @@ func backwardCone(ctx context.Context, g Graph, starts []chains.Node, opts Scree
 	for len(queue) > 0 && complete {
 		it := queue[0]
 		queue = queue[1:]
-		if it.depth >= opts.Hops {
-			continue
+		if it.depth >= 2*opts.Hops {
+			continue // a hop can pass several nodes (a router, a swap): the cone reaches twice as far
 		}
 		n := it.n
 		var more []chains.Node

@@ -31,6 +31,7 @@ type screenOptions struct {
 	FailOn string
 	High   string
 	Medium string
+	Method string
 }
 
 func newScreenCommand(g *globalOptions) *cobra.Command {
@@ -74,6 +75,7 @@ Results keep the input order; a row that cannot be read is a result with an erro
 	f.StringVar(&opts.FailOn, "fail-on", report.RiskHigh, "exit with code 4 when a result is at or above this risk: low, medium, high or severe")
 	f.StringVar(&opts.High, "high", "0.1", "the tainted share of an asset's inflow that makes a subject high risk")
 	f.StringVar(&opts.Medium, "medium", "0.01", "the tainted share that makes a subject medium risk")
+	f.StringVar(&opts.Method, "method", "auto", "auto (the precomputed exposure when current, else walk), walk (with evidence paths) or precomputed")
 	return cmd
 }
 
@@ -94,6 +96,10 @@ type screener struct {
 	th      report.Thresholds
 	assets  storeAssets
 	heights map[chains.Chain]store.Checkpoint
+	digest  string
+	// exposure is the precomputed exposure; walk forces the walk.
+	exposure exposureState
+	walk     bool
 }
 
 func newScreener(g *globalOptions, st *store.Store, o screenOptions) (*screener, error) {
@@ -136,6 +142,27 @@ func newScreener(g *globalOptions, st *store.Store, o screenOptions) (*screener,
 		}
 		s.heights[c] = cp
 	}
+	if s.digest, err = labelsDigest(idx); err != nil {
+		return nil, err
+	}
+	hops := s.opts.Hops
+	if hops <= 0 {
+		hops = trace.DefaultScreenHops
+	}
+	if s.exposure, err = currentExposure(st, s.heights, s.digest, model, hops); err != nil {
+		return nil, err
+	}
+	switch o.Method {
+	case "", "auto":
+	case "walk":
+		s.walk = true
+	case "precomputed":
+		if !s.exposure.Current {
+			return nil, usagef("--method precomputed: the precomputed exposure is not current (%s)", s.exposure.Why)
+		}
+	default:
+		return nil, usagef("--method %q: want auto, walk or precomputed", o.Method)
+	}
 	return s, nil
 }
 
@@ -145,22 +172,26 @@ func (s *screener) screen(ctx context.Context, r screenRow) report.ScreenResult 
 	if r.err != nil {
 		return report.ErrorResult(r.ID, r.Chain, r.Subject, r.err)
 	}
-	x, err := trace.Screen(ctx, s.st, s.idx, r.sub, s.opts)
+	method := "walked"
+	var x *trace.Exposure
+	var err error
+	if s.exposure.Current && !s.walk {
+		method = "precomputed"
+		x, err = s.precomputed(ctx, r.sub)
+	} else {
+		x, err = trace.Screen(ctx, s.st, s.idx, r.sub, s.opts)
+	}
 	if err != nil {
 		return report.ErrorResult(r.ID, r.Chain, r.Subject, err)
 	}
 	cp := s.heights[r.sub.Chain]
-	return report.ScreenResultOf(r.ID, r.sub, x, s.opts.Model, "walked", report.Coverage{From: cp.First, To: cp.Height}, s.th, s.assets)
+	return report.ScreenResultOf(r.ID, r.sub, x, s.opts.Model, method, report.Coverage{From: cp.First, To: cp.Height}, s.th, s.assets)
 }
 
 // document is the empty hound.screen/v1 document of this screener.
 func (s *screener) document() (*report.ScreenDocument, error) {
-	digest, err := labelsDigest(s.idx)
-	if err != nil {
-		return nil, err
-	}
 	d := &report.ScreenDocument{Schema: report.ScreenSchema, Version: versionString(), Heights: map[string]uint64{},
-		LabelsDigest: digest, Model: s.opts.Model.String(), Hops: s.opts.Hops, Results: []report.ScreenResult{}}
+		LabelsDigest: s.digest, Model: s.opts.Model.String(), Hops: s.opts.Hops, Results: []report.ScreenResult{}}
 	if d.Hops <= 0 {
 		d.Hops = trace.DefaultScreenHops
 	}

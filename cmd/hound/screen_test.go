@@ -91,6 +91,43 @@ func TestScreen(t *testing.T) {
 		}
 	}
 
+	// The precomputed exposure answers the same, by lookup; it goes stale
+	// when the labels change, and screens walk again.
+	walked := hound(t, "screen", "ethereum:"+lower(d), "ethereum:"+lower(cl), "ethereum:"+unknown, "ethereum:"+strings.ToLower(deposit.Hex()),
+		"--format", "json", "--store", dir, "--labels", labelFile).stdout
+	out := mustHound(t, "exposure", "rebuild", "--store", dir, "--labels", labelFile)
+	if !strings.Contains(out, "exposure generation 1: 1 seeds") {
+		t.Errorf("rebuild: %s", out)
+	}
+	if out := mustHound(t, "exposure", "info", "--store", dir, "--labels", labelFile); !strings.Contains(out, "current: screens answer from it") {
+		t.Errorf("info: %s", out)
+	}
+	pre := hound(t, "screen", "ethereum:"+lower(d), "ethereum:"+lower(cl), "ethereum:"+unknown, "ethereum:"+strings.ToLower(deposit.Hex()),
+		"--format", "json", "--store", dir, "--labels", labelFile).stdout
+	validateScreen(t, pre)
+	var w, p report.ScreenDocument
+	json.Unmarshal([]byte(walked), &w)
+	json.Unmarshal([]byte(pre), &p)
+	if len(w.Results) != 4 || len(p.Results) != 4 {
+		t.Fatalf("walked %d, precomputed %d results", len(w.Results), len(p.Results))
+	}
+	for i := range w.Results {
+		wr, pr := w.Results[i], p.Results[i]
+		if wr.Method != "walked" || pr.Method != "precomputed" || wr.Risk != pr.Risk || fmt.Sprint(wr.Exposure) != fmt.Sprint(pr.Exposure) {
+			t.Errorf("result %d: walked %s %s %v, precomputed %s %s %v", i, wr.Method, wr.Risk, wr.Exposure, pr.Method, pr.Risk, pr.Exposure)
+		}
+	}
+	other := filepath.Join(t.TempDir(), "other.csv")
+	os.WriteFile(other, []byte("chain,address,category,entity,actor,group,campaign,source,confidence\n"+
+		fmt.Sprintf("ethereum,%s,theft,Test Exploiter,DPRK,Lazarus Group,Screen 2026,test case,authority_data\n", lower(k))), 0o644)
+	if out := mustHound(t, "exposure", "info", "--store", dir, "--labels", other); !strings.Contains(out, "stale (the labels changed since it was built)") {
+		t.Errorf("info with other labels: %s", out)
+	}
+	stale := hound(t, "screen", "ethereum:"+lower(cl), "--format", "json", "--store", dir, "--labels", other)
+	if !strings.Contains(stale.stdout, `"method": "walked"`) || !strings.Contains(stale.stdout, `"risk": "severe"`) {
+		t.Errorf("stale screen:\n%s", stale.stdout)
+	}
+
 	// A file of rows, one of them bad, one a single deposit: results keep
 	// the input order, the bad row gets its error, the clean ones exit 0.
 	input := filepath.Join(t.TempDir(), "rows.csv")
