@@ -41,6 +41,9 @@ func (w *walker) bridge(e *Edge, m Memo, contract chains.Address, ev *chains.Eve
 	}
 	dc, da, _ := m.Destination()
 	f.DestChain, f.DestAddress = dc, da
+	if m.DestKind == MemoDestTHORName {
+		f.DestName = m.Dest
+	}
 	out, confidence, err := w.outbound(e, m)
 	if err != nil {
 		return err

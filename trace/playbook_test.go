@@ -208,6 +208,49 @@ func TestTraceBridgeTHORChain(t *testing.T) {
 	}
 }
 
+// TestTraceBridgeTHORName: a memo that pays a THORName names no address;
+// the finding says which THORName, and the payout is found by its OUT
+// memo alone.
+func TestTraceBridgeTHORName(t *testing.T) {
+	thief, router, vault := addr("thief"), addr("router"), addr("vault")
+	dest, vaultBTC := p2wpkh(t, 0x91), p2wpkh(t, 0x92)
+	var b ethBlocks
+	b.time = 1_700_000_000
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("victim"), thief, chains.Native, eth(10))})
+	inbound := b.tx([]chains.Transfer{move(chains.KindNative, thief, router, chains.Native, eth(10)), move(chains.KindInternal, router, vault, chains.Native, eth(10))},
+		chains.Event{Kind: chains.EventBridgeDeposit, Contract: router, From: thief, To: vault, Asset: chains.Native, Amount: eth(10), Memo: "=:b:t:0", Pos: chains.Pos{Index: 3}})
+	s := tempStore(t)
+	b.commit(t, s)
+	out := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("OUT:" + inbound.Format(chains.Bitcoin))}
+	btc := []*chains.Block{
+		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(vaultBTC, 1_000_000_000))}},
+		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 30_000_000), pay(vaultBTC, 969_990_000), out)}},
+	}
+	for i, blk := range btc {
+		blk.Chain, blk.Time = chains.Bitcoin, b.time+3600+600*uint64(i)
+		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
+		if i > 0 {
+			blk.Parent = btc[i-1].Hash
+		}
+	}
+	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
+		t.Fatal(err)
+	}
+	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Findings) != 1 {
+		t.Fatalf("findings %+v", res.Findings)
+	}
+	br := res.Findings[0]
+	// All 10 ETH were stolen: the whole 0.3 BTC payout is tainted.
+	if br.Kind != trace.FindingBridge || br.DestChain != chains.Bitcoin || br.DestAddress != "" || br.DestName != "t" ||
+		br.Outbound == nil || br.Outbound.Address != dest || br.Outbound.Tainted.Int64() != 30_000_000 {
+		t.Errorf("bridge finding %+v, outbound %+v", br, br.Outbound)
+	}
+}
+
 // bridgeTrace is TestTraceBridgeTHORChain's Bitcoin side and trace: the
 // payout carries OUT:<inbound> when linked, else only the memo's
 // destination and the time link it (confidence 0.8).

@@ -117,7 +117,10 @@ type Finding struct {
 	Decoded     string
 	DestChain   chains.Chain
 	DestAddress chains.Address
-	Outbound    *Edge
+	// DestName is the THORName a memo pays to, which THORChain resolves
+	// to an address itself (the payout's OUT memo then finds it).
+	DestName string
+	Outbound *Edge
 }
 
 // Result is a finished trace.

@@ -80,6 +80,8 @@ type Finding struct {
 type Destination struct {
 	Chain   string `json:"chain"`
 	Address string `json:"address"`
+	// THORName is set when the memo names a THORName, not an address.
+	THORName string `json:"thorname,omitempty"`
 }
 
 // PathStep is one flow of a finding's path.
@@ -179,7 +181,7 @@ func finding(f *trace.Finding, assets Assets) Finding {
 		out.Forwarded, out.ForwardedTainted = amountString(f.Forwarded), amountString(f.ForwardedTainted)
 	case trace.FindingBridge:
 		if f.DestChain != "" {
-			out.Destination = &Destination{Chain: string(f.DestChain), Address: string(f.DestAddress)}
+			out.Destination = &Destination{Chain: string(f.DestChain), Address: string(f.DestAddress), THORName: f.DestName}
 		}
 		if f.Outbound != nil {
 			step := pathStep(f.Outbound)
