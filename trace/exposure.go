@@ -156,7 +156,7 @@ func Screen(ctx context.Context, g Graph, lk labels.Lookuper, sub chains.Subject
 	}
 	slices.SortFunc(seeds, func(a, b chains.Node) int { return compareNodes(a, b) })
 	res, err := Trace(ctx, g, lk, seeds, Options{Model: opts.Model, Hops: opts.Hops, Mainnet: opts.Mainnet,
-		Within: func(n chains.Node) bool { return cone[n] }})
+		Within: func(n chains.Node) bool { return cone[n] }, KeepPaths: true})
 	if err != nil {
 		return nil, err
 	}

@@ -142,5 +142,11 @@ type Result struct {
 }
 
 // PathTo returns the path that carried the most taint to edge e, from a
-// seed, as findings' paths are chosen.
-func (r *Result) PathTo(e *Edge) []*Edge { return r.pathTo(e) }
+// seed, as findings' paths are chosen; the walk must have run with
+// Options.KeepPaths (else it returns the edge alone).
+func (r *Result) PathTo(e *Edge) []*Edge {
+	if r.pathTo == nil {
+		return []*Edge{e}
+	}
+	return r.pathTo(e)
+}

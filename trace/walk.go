@@ -39,6 +39,9 @@ type Options struct {
 	// reaching any other node is recorded on the edge and goes no further
 	// (a screen's backward cone).
 	Within func(chains.Node) bool
+	// KeepPaths keeps what Result.PathTo needs (the walk's record of each
+	// node's inflows), which otherwise goes when the walk ends.
+	KeepPaths bool
 }
 
 // Defaults of Options.
@@ -180,7 +183,9 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 		return nil, err
 	}
 	w.finish()
-	w.res.pathTo = w.path
+	if w.opts.KeepPaths {
+		w.res.pathTo = w.path
+	}
 	return w.res, nil
 }
 
