@@ -115,16 +115,7 @@ func TestScreenAcrossSwapAndBridge(t *testing.T) {
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 200_000_000), pay(vaultBTC, 799_990_000), out)}},
 		{Number: 3, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(2)}}, pay(deposit, 199_990_000))}},
 	}
-	for i, blk := range btc {
-		blk.Chain, blk.Time = chains.Bitcoin, b.time+3600+600*uint64(i)
-		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
-		if i > 0 {
-			blk.Parent = btc[i-1].Hash
-		}
-	}
-	if err := st.Commit(chains.Bitcoin, btc, nil); err != nil {
-		t.Fatal(err)
-	}
+	commitBitcoin(t, st, b.time+3600, btc)
 	lk := theftLabels{thefts: map[chains.Address]bool{s0: true}}
 	// Haircut: the swap gives H 10 ETH all tainted beside 30 clean, so its
 	// 40 ETH deposit carries 10 (1/4): the 2 BTC payout 50,000,000 sat, and

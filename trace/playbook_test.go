@@ -65,6 +65,22 @@ func move(kind chains.Kind, from, to chains.Address, asset chains.Asset, amount 
 	return chains.Transfer{Kind: kind, From: from, To: to, Asset: asset, Amount: amount}
 }
 
+// commitBitcoin links UTXO blocks into a chain ten minutes apart from
+// time start, and commits them.
+func commitBitcoin(t *testing.T, s *store.Store, start uint64, btc []*chains.Block) {
+	t.Helper()
+	for i, blk := range btc {
+		blk.Chain, blk.Time = chains.Bitcoin, start+600*uint64(i)
+		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
+		if i > 0 {
+			blk.Parent = btc[i-1].Hash
+		}
+	}
+	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestTraceSwapFanOutMixer is METHODS.md's S2 with its swap and its mixer:
 // the thief sends 1,000,000 stolen USDT to E0, which holds 10 ETH clean;
 // E0 swaps them through a router and a pair for 500 ETH (the pair pays
@@ -226,16 +242,7 @@ func TestTraceBridgeTHORName(t *testing.T) {
 		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(vaultBTC, 1_000_000_000))}},
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 30_000_000), pay(vaultBTC, 969_990_000), out)}},
 	}
-	for i, blk := range btc {
-		blk.Chain, blk.Time = chains.Bitcoin, b.time+3600+600*uint64(i)
-		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
-		if i > 0 {
-			blk.Parent = btc[i-1].Hash
-		}
-	}
-	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
-		t.Fatal(err)
-	}
+	commitBitcoin(t, s, b.time+3600, btc)
 	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -267,16 +274,7 @@ func bridgeTrace(t *testing.T, b *ethBlocks, inbound chains.Hash, linked bool, r
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 152_000_000), pay(vaultBTC, 847_990_000), out)}},
 		{Number: 3, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(2)}}, pay(hot, 151_990_000))}},
 	}
-	for i, blk := range btc {
-		blk.Chain, blk.Time = chains.Bitcoin, b.time+3600+600*uint64(i)
-		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
-		if i > 0 {
-			blk.Parent = btc[i-1].Hash
-		}
-	}
-	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
-		t.Fatal(err)
-	}
+	commitBitcoin(t, s, b.time+3600, btc)
 	lk := lookup{hot: labels.Exchange}
 	seed := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}
 	tests := []struct {
@@ -415,17 +413,8 @@ func TestTraceBridgeBitcoinToEthereum(t *testing.T) {
 		{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(thief, 100_000_000)), utx(2, nil, pay(k, 100_000_000))}},
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(1)}, {Tx: txid(2)}}, pay(vaultBTC, 199_990_000), memo)}},
 	}
-	for i, blk := range btc {
-		blk.Chain, blk.Time = chains.Bitcoin, 1_700_000_000+600*uint64(i)
-		blk.Hash[0], blk.Hash[1] = byte(i+1), 0xbb
-		if i > 0 {
-			blk.Parent = btc[i-1].Hash
-		}
-	}
 	s := tempStore(t)
-	if err := s.Commit(chains.Bitcoin, btc, nil); err != nil {
-		t.Fatal(err)
-	}
+	commitBitcoin(t, s, 1_700_000_000, btc)
 	b := ethBlocks{time: 1_700_003_600}
 	payout := b.tx([]chains.Transfer{
 		move(chains.KindNative, vault, router, chains.Native, eth(15)),
