@@ -271,32 +271,24 @@ func (w *Wallet) Forget(ops ...wire.OutPoint) {
 // wallet's P2WPKH script of key 0. Every input is checked with btcd's
 // script engine under the standard verification flags.
 func (w *Wallet) Build(ins []wire.OutPoint, outs ...*wire.TxOut) (*wire.MsgTx, error) {
-	tx := wire.NewMsgTx(2)
-	prevs := make([]UTXO, len(ins))
 	var in, out int64
-	for i, op := range ins {
+	for _, op := range ins {
 		u, ok := w.UTXO(op)
 		if !ok {
 			return nil, fmt.Errorf("the wallet holds no output %s", op)
 		}
-		prevs[i] = u
 		in += u.Value
-		tx.AddTxIn(wire.NewTxIn(&ins[i], nil, nil))
 	}
 	for _, o := range outs {
 		out += o.Value
-		tx.AddTxOut(o)
 	}
 	switch change := in - out - Fee; {
 	case change < 0:
 		return nil, fmt.Errorf("inputs of %d sat cannot pay %d sat and the fee", in, out)
 	case change > 0:
-		tx.AddTxOut(wire.NewTxOut(change, w.Script(P2WPKH, 0)))
+		outs = append(outs[:len(outs):len(outs)], wire.NewTxOut(change, w.Script(P2WPKH, 0)))
 	}
-	if err := w.sign(tx, prevs); err != nil {
-		return nil, err
-	}
-	return tx, nil
+	return w.BuildExact(ins, outs...)
 }
 
 // sign fills the signature scripts and witnesses of tx, whose inputs
