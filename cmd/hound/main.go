@@ -124,6 +124,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 		newLabelsCommand(&g),
 		newTraceCommand(&g),
 		newScreenCommand(&g),
+		newServeCommand(&g),
 		newExposureCommand(&g),
 		newCaseCommand(&g),
 		newDemoCommand(&g),
