@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
-	"github.com/houndtrace/hound/labels/jsonschema"
 	"github.com/houndtrace/hound/trace/report"
 )
 
@@ -165,17 +164,5 @@ func TestScreen(t *testing.T) {
 // JSON Schema of hound.screen/v1.
 func validateScreen(t *testing.T, raw string) {
 	t.Helper()
-	v, err := jsonschema.Load("../../trace/report")
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := json.NewDecoder(strings.NewReader(raw))
-	dec.UseNumber()
-	var doc any
-	if err := dec.Decode(&doc); err != nil {
-		t.Fatal(err)
-	}
-	if err := v.Validate("screen.schema.json", doc); err != nil {
-		t.Fatalf("the screen does not follow trace/report/screen.schema.json: %v", err)
-	}
+	validateSchema(t, raw, "screen.schema.json")
 }

@@ -299,6 +299,13 @@ func TestTraceBitcoin(t *testing.T) {
 // Schema of hound.trace/v1.
 func validateTrace(t *testing.T, raw string) {
 	t.Helper()
+	validateSchema(t, raw, "trace.schema.json")
+}
+
+// validateSchema checks a JSON document against one of trace/report's
+// JSON Schema files.
+func validateSchema(t *testing.T, raw, schema string) {
+	t.Helper()
 	v, err := jsonschema.Load("../../trace/report")
 	if err != nil {
 		t.Fatal(err)
@@ -309,8 +316,8 @@ func validateTrace(t *testing.T, raw string) {
 	if err := dec.Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	if err := v.Validate("trace.schema.json", doc); err != nil {
-		t.Fatalf("the trace does not follow trace/report/trace.schema.json: %v", err)
+	if err := v.Validate(schema, doc); err != nil {
+		t.Fatalf("the document does not follow trace/report/%s: %v", schema, err)
 	}
 }
 
