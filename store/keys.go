@@ -62,6 +62,11 @@ package store
 //	'L' name generation(8) chunk(4)      up to 1000 labels of the set's generation, as a hound.labels/v1 JSON document
 //	'Z' name                             saved case (name: length byte, then the name): the record the command
 //	                                     line wrote (JSON: parameters, heights, result)
+//	'H' name 'r'                         batch job (name: length byte, then the name): its last finished run and the
+//	                                     one before (JSON: {"last": run, "before": run}; run: id, generation, started,
+//	                                     finished, rows)
+//	'H' name 'g' gen(8) chunk(4)         up to 1000 rows of the job's run of generation gen, in input order; per row:
+//	                                     uvarint length + id, uvarint length + subject, uvarint length + risk level
 //	'A'                                  precomputed exposure: the current generation's record (JSON: generation,
 //	                                     heights, labels digest, model, hops, counts)
 //	'Y' gen(8) chain addr asset          precomputed exposure of a node: inflow | direct | indirect (amounts)
@@ -103,6 +108,7 @@ const (
 	prefixLabels     = 'L'
 	prefixCase       = 'Z'
 
+	prefixJob             = 'H'
 	prefixExposureMeta    = 'A'
 	prefixExposure        = 'Y'
 	prefixDepositExposure = 'D'

@@ -126,6 +126,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 		newScreenCommand(&g),
 		newServeCommand(&g),
 		newExposureCommand(&g),
+		newBatchCommand(&g),
 		newCaseCommand(&g),
 		newDemoCommand(&g),
 		newVersionCommand(),
