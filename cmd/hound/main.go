@@ -114,7 +114,7 @@ The store is --store, else $HOUND_STORE, else the user's data directory
 	f.StringVar(&g.Store, "store", "", "store directory (default $HOUND_STORE or the user's data dir)")
 	f.StringVar(&g.LogLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
 	f.BoolVar(&g.Quiet, "quiet", false, "no progress bars")
-	f.IntVar(&g.Workers, "workers", 4, "blocks fetched at once during a sync")
+	f.IntVar(&g.Workers, "workers", 4, "blocks fetched at once during a sync; rows screened at once by batch")
 	f.StringSliceVar(&g.Labels, "labels", nil, "label files to use for this run, besides the built-in and stored ones")
 	root.AddCommand(
 		newSyncCommand(&g),
