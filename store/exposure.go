@@ -145,20 +145,28 @@ func (s *Store) AddressExposure(ctx context.Context, gen uint64, c chains.Chain,
 	out := map[chains.Asset]NodeExposure{}
 	prefix := nodeExposureKey(gen, c, a, "")
 	err := s.db.View(func(txn *badger.Txn) error {
-		return scan(txn, prefix, prefix, func(k, v []byte) error {
+		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+		defer it.Close()
+		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			kr := reader{c: c, b: k[len(prefix):]}
+			item := it.Item()
+			kr := reader{c: c, b: item.Key()[len(prefix):]}
 			asset := kr.asset()
-			r := reader{c: c, b: v}
-			x := NodeExposure{Inflow: r.amount(), Direct: r.amount(), Indirect: r.amount()}
 			if err := kr.done("exposure key"); err != nil {
 				return err
 			}
-			out[asset] = x
-			return r.done("exposure")
-		})
+			err := item.Value(func(v []byte) error {
+				r := reader{c: c, b: v}
+				out[asset] = NodeExposure{Inflow: r.amount(), Direct: r.amount(), Indirect: r.amount()}
+				return r.done("exposure")
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return out, err
 }

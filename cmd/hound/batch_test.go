@@ -409,7 +409,7 @@ func batchScaleAddr(kind string, i int) string {
 // random customers; every other transfer is a customer paying another, so
 // taint spreads hop by hop, thinner at each. It returns the transaction
 // hashes, for deposits to screen.
-func buildBatchScaleStore(t *testing.T, dir string) (txs []chains.Hash) {
+func buildBatchScaleStore(t testing.TB, dir string) (txs []chains.Hash) {
 	t.Helper()
 	r := rand.New(rand.NewPCG(2026, 4))
 	gwei := big.NewInt(1e9)
