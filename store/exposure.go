@@ -25,6 +25,7 @@ type ExposureMeta struct {
 	LabelsDigest string            `json:"labels_digest"`
 	Model        string            `json:"model"`
 	Hops         int               `json:"hops"`
+	Actor        string            `json:"actor"` // whose sanctioned labels counted as sources
 	Built        string            `json:"built"`
 	Nodes        int               `json:"nodes"`
 	Deposits     int               `json:"deposits"`

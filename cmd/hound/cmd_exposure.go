@@ -65,7 +65,7 @@ type exposureState struct {
 
 // currentExposure reads the precomputed exposure and checks it against
 // heights, the labels digest, the model and the hops.
-func currentExposure(st *store.Store, heights map[chains.Chain]store.Checkpoint, digest string, model trace.Model, hops int) (exposureState, error) {
+func currentExposure(st *store.Store, heights map[chains.Chain]store.Checkpoint, digest string, model trace.Model, hops int, actor string) (exposureState, error) {
 	meta, ok, err := st.Exposure()
 	s := exposureState{Meta: meta, Built: ok}
 	switch {
@@ -75,8 +75,8 @@ func currentExposure(st *store.Store, heights map[chains.Chain]store.Checkpoint,
 		s.Why = "never built: run hound exposure rebuild"
 	case meta.LabelsDigest != digest:
 		s.Why = "the labels changed since it was built"
-	case meta.Model != model.String() || meta.Hops != hops:
-		s.Why = fmt.Sprintf("built for %s over %d hops", meta.Model, meta.Hops)
+	case meta.Model != model.String() || meta.Hops != hops || meta.Actor != actor:
+		s.Why = fmt.Sprintf("built for %s over %d hops with %s's sanctioned labels as sources", meta.Model, meta.Hops, meta.Actor)
 	default:
 		now := map[string]uint64{}
 		for c, cp := range heights {
@@ -91,7 +91,7 @@ func currentExposure(st *store.Store, heights map[chains.Chain]store.Checkpoint,
 }
 
 func runExposureInfo(w io.Writer, g *globalOptions, st *store.Store, format string) error {
-	s, err := newScreener(g, st, screenOptions{Model: trace.DefaultModel.String(), Hops: trace.DefaultScreenHops, FailOn: "high", High: "0.1", Medium: "0.01"})
+	s, err := newScreener(g, st, screenOptions{Model: trace.DefaultModel.String(), Hops: trace.DefaultScreenHops, Actor: labels.DPRK, FailOn: "high", High: "0.1", Medium: "0.01"})
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func runExposureRebuild(ctx context.Context, w io.Writer, g *globalOptions, o sc
 	if err != nil {
 		return err
 	}
-	xw, err := st.NewExposure(store.ExposureMeta{Heights: doc.Heights, LabelsDigest: doc.LabelsDigest, Model: doc.Model, Hops: doc.Hops,
+	xw, err := st.NewExposure(store.ExposureMeta{Heights: doc.Heights, LabelsDigest: doc.LabelsDigest, Model: doc.Model, Hops: doc.Hops, Actor: s.opts.Actor,
 		Built: time.Now().UTC().Format(time.RFC3339)})
 	if err != nil {
 		return err

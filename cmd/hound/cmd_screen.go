@@ -149,7 +149,12 @@ func newScreener(g *globalOptions, st *store.Store, o screenOptions) (*screener,
 	if hops <= 0 {
 		hops = trace.DefaultScreenHops
 	}
-	if s.exposure, err = currentExposure(st, s.heights, s.digest, model, hops); err != nil {
+	actor := o.Actor
+	if actor == "" {
+		actor = labels.DPRK
+	}
+	s.opts.Actor = actor
+	if s.exposure, err = currentExposure(st, s.heights, s.digest, model, hops, actor); err != nil {
 		return nil, err
 	}
 	switch o.Method {
