@@ -32,16 +32,31 @@ func (s *Store) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) e
 // scanFlows walks the 'F' keys of address a and asset.
 func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, fn func(t chains.Transfer, in bool, flags byte) error) error {
 	prefix := appendAsset(nodeKey(c, a), c, asset)
-	return scan(txn, prefix, prefix, func(k, v []byte) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		t, flags, err := decodeFlow(c, a, k, v)
+		// decodeFlow copies what it keeps, so the key and value are read
+		// in place: the hot path of a trace allocates no copies of them.
+		item := it.Item()
+		k := item.Key()
+		var t chains.Transfer
+		var flags byte
+		err := item.Value(func(v []byte) error {
+			var err error
+			t, flags, err = decodeFlow(c, a, k, v)
+			return err
+		})
 		if err != nil {
 			return err
 		}
-		return fn(t, k[len(k)-1] == dirIn, flags)
-	})
+		if err := fn(t, k[len(k)-1] == dirIn, flags); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func accountFlows(ctx context.Context, txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
