@@ -339,6 +339,14 @@ func (c *Chain) Commit() (*types.Block, error) {
 		// SimulatedBeacon.Commit only logs why sealing failed.
 		return nil, fmt.Errorf("ethtest: commit: no block was sealed on top of block %d", parent.Number)
 	}
+	// Let the pool catch up with the new head before anything is sent on
+	// top of it: until its reset runs, it checks senders against the old
+	// state, and a sender it does not find there counts as a delegated
+	// account, which may keep one transaction in flight ("in-flight
+	// transaction limit reached for delegated accounts").
+	if err := c.backend.TxPool().Sync(); err != nil {
+		return block, fmt.Errorf("ethtest: commit: sync transaction pool: %w", err)
+	}
 	var missing []common.Hash
 	for _, h := range c.unsealed {
 		if block.Transaction(h) == nil {
