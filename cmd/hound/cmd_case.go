@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -72,7 +74,9 @@ func newCaseCommand(g *globalOptions) *cobra.Command {
 		Short: "Saved traces: list, show and run them again after a sync",
 		Long: `A case is a trace saved with hound trace --case NAME: its parameters, the chain heights it
 saw and its result. hound case rerun NAME traces again with the same parameters over what
-the store holds now (after a sync of new blocks, say) and says what changed.`,
+the store holds now (after a sync of new blocks, say) and says what changed. hound case
+report NAME -o FILE writes its report: one HTML page with the graph and the freeze-request
+packet.`,
 	}
 	var showOpts, rerunOpts struct{ Format, Out string }
 	show := &cobra.Command{
@@ -96,11 +100,79 @@ the store holds now (after a sync of new blocks, say) and says what changed.`,
 		if c == rerun {
 			o = &rerunOpts
 		}
-		c.Flags().StringVar(&o.Format, "format", "table", "output format: table, json, csv or dot")
+		c.Flags().StringVar(&o.Format, "format", "table", "output format: table, json, csv, dot, html or freeze (as hound trace)")
 		c.Flags().StringVarP(&o.Out, "output", "o", "", "write to FILE instead of standard output")
 	}
-	cmd.AddCommand(newViewCommand(g, runCaseList, &cobra.Command{Use: "list", Short: "List the saved cases"}), show, rerun)
+	var reportOut string
+	rep := &cobra.Command{
+		Use:   "report NAME -o FILE",
+		Short: "Write a saved case's report: one self-contained HTML page to open in a browser",
+		Long: `Write the investigator's report of a saved case, from its stored result (no new trace):
+one HTML file that works offline, opened from disk, and makes no network request. It has
+the interactive flow graph (pan, zoom, click a node or a flow for its labels, flows and
+transactions; search an address or a transaction), the findings (sortable), the freeze-request
+packet (per exchange, every deposit address that received tainted funds, with the deposit
+transactions, their times and amounts), a timeline of the tainted flows, the totals per hop,
+and a footer to reproduce it: Hound's version, the model and parameters, the store's heights,
+the seeds and their label sources, and hashes of the inputs and the result.
+
+hound case show NAME --format freeze writes the freeze-request packet alone, as CSV.`,
+		Example: `  hound trace --actor DPRK --case dprk
+  hound case report dprk -o dprk.html`,
+		Args: exactArgs(1, "a case name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runCaseReport(cmd.OutOrStdout(), g, args[0], reportOut)
+		},
+	}
+	rep.Flags().StringVarP(&reportOut, "output", "o", "", "write the page to FILE instead of standard output")
+	cmd.AddCommand(newViewCommand(g, runCaseList, &cobra.Command{Use: "list", Short: "List the saved cases"}), show, rerun, rep)
 	return cmd
+}
+
+// errNoCase says that the store has no case of the name asked for.
+var errNoCase = errors.New("no case")
+
+// caseHTMLOptions are what a case's report says beside its result.
+func caseHTMLOptions(rec *caseRecord) report.HTMLOptions {
+	return htmlOptions("Case "+rec.Name+": "+traceTitle(rec.Params), rec.Params)
+}
+
+func runCaseReport(w io.Writer, g *globalOptions, name, out string) error {
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if out == "" {
+		return writeCaseReport(w, st, name)
+	}
+	f, err := os.Create(out)
+	if err != nil {
+		return err
+	}
+	if err := writeCaseReport(f, st, name); err != nil {
+		f.Close()
+		os.Remove(out)
+		return err
+	}
+	return f.Close()
+}
+
+// writeCaseReport writes the report page of the saved case name (what hound
+// case report writes): one self-contained HTML page, built from the case's
+// stored result. It writes nothing unless it succeeds, so a server can still
+// answer with an error status; a missing case is a usage error wrapping
+// errNoCase. The page loads nothing (its Content-Security-Policy forbids
+// every request): serve it as text/html; charset=utf-8.
+func writeCaseReport(w io.Writer, st *store.Store, name string) error {
+	rec, ok, err := loadCase(st, name)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return usageError{fmt.Errorf("%w %q in the store (see hound case list)", errNoCase, name)}
+	}
+	return report.WriteHTML(w, rec.Result, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }
 
 func runCaseList(w io.Writer, _ *globalOptions, st *store.Store, format string) error {
@@ -158,7 +230,7 @@ func runCaseShow(w io.Writer, g *globalOptions, name, format, out string) error 
 		return err
 	}
 	defer st.Close()
-	return writeTrace(w, out, format, rec.Result, storeAssets{namerOf(st)})
+	return writeTrace(w, out, format, rec.Result, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }
 
 func runCaseRerun(ctx context.Context, w io.Writer, g *globalOptions, name, format, out string) error {
@@ -187,5 +259,5 @@ func runCaseRerun(ctx context.Context, w io.Writer, g *globalOptions, name, form
 	if format == "table" && out == "" {
 		fmt.Fprintf(w, "case %s: %d finding(s) before, %d now, %d new\n", name, len(rec.Result.Findings), len(doc.Findings), added)
 	}
-	return writeTrace(w, out, format, doc, storeAssets{namerOf(st)})
+	return writeTrace(w, out, format, doc, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }

@@ -23,6 +23,8 @@ type demoOptions struct {
 	// Dir is where the demo writes its Bitcoin block file and the trace's
 	// JSON and DOT; empty means a new temporary directory.
 	Dir string
+	// Report is where to write the trace's HTML report; empty writes none.
+	Report string
 }
 
 func newDemoCommand(g *globalOptions) *cobra.Command {
@@ -51,7 +53,9 @@ and on Bitcoin (regtest, the same blocks on every machine):
 Then hound syncs Ethereum over JSON-RPC and Bitcoin with sync bitcoin --blocks, labels the
 exploiter and the exchange (the pool and the router are known by their events), traces from
 the DPRK-labelled exploiter with --follow-mixers under the haircut model, prints the
-findings and writes trace.json and trace.dot.
+findings and writes trace.json and trace.dot; --report FILE also writes the investigator's
+report, one HTML page to open in a browser (the flow graph, the findings, the freeze-request
+packet for the exchange, a timeline): hound demo --report demo.html.
 
 The store is a temporary directory, removed at the end, unless --store is given. The block
 file and the trace's files go to --dir (default: a new temporary directory, kept).`,
@@ -61,6 +65,7 @@ file and the trace's files go to --dir (default: a new temporary directory, kept
 		},
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", "", "write the Bitcoin block file, trace.json and trace.dot here (default: a new temporary directory)")
+	cmd.Flags().StringVar(&opts.Report, "report", "", "also write the trace's HTML report to FILE (one self-contained page: open it in a browser)")
 	return cmd
 }
 
@@ -127,18 +132,22 @@ func runDemo(ctx context.Context, w io.Writer, g *globalOptions, opts demoOption
 	seeds := []string{"ethereum:" + eth.exploiter.Hex()}
 	topts := traceOptions{Model: "haircut", Hops: demoTraceHops, FanOut: trace.DefaultFanOut, FollowMixers: true}
 	fmt.Fprintf(w, "\n== Trace from the DPRK-labelled exploiter: hound trace %s --follow-mixers --hops %d\n\n", seeds[0], demoTraceHops)
-	for _, out := range []struct{ format, path string }{{"table", ""}, {"json", "trace.json"}, {"dot", "trace.dot"}} {
+	outs := []struct{ format, path string }{{"table", ""}, {"json", filepath.Join(dir, "trace.json")}, {"dot", filepath.Join(dir, "trace.dot")}}
+	if opts.Report != "" {
+		outs = append(outs, struct{ format, path string }{"html", opts.Report})
+	}
+	for _, out := range outs {
 		o := topts
-		o.Format = out.format
-		if out.path != "" {
-			o.Out = filepath.Join(dir, out.path)
-		}
+		o.Format, o.Out = out.format, out.path
 		if err := runTrace(ctx, w, g, o, seeds); err != nil {
 			return err
 		}
 	}
 	fmt.Fprintf(w, "\nwrote %s (hound.trace/v1)\nwrote %s (Graphviz: dot -Tsvg %[2]s -o trace.svg)\n",
 		filepath.Join(dir, "trace.json"), filepath.Join(dir, "trace.dot"))
+	if opts.Report != "" {
+		fmt.Fprintf(w, "wrote %s (the report: open it in a browser; it works offline)\n", opts.Report)
+	}
 	if !keepStore {
 		fmt.Fprintln(w, "\nThe store was temporary; run hound demo --store DIR to keep it and look around with\nhound address, hound tx and hound trace --store DIR.")
 	}

@@ -20,10 +20,13 @@ import (
 // TestDemo runs the README's first command: the playbook plays on the
 // in-process chains, both sync, and the trace from the exploiter finds
 // every step, in order, with the taint the haircut model gives it; the
-// JSON written beside it follows the schema and says the same.
+// JSON written beside it follows the schema and says the same; the
+// freeze-request packet names the exchange's deposits, and the report
+// (--report) works in a real browser.
 func TestDemo(t *testing.T) {
 	dir := t.TempDir()
-	out := mustHound(t, "demo", "--dir", dir)
+	page, store := filepath.Join(dir, "report.html"), filepath.Join(dir, "store")
+	out := mustHound(t, "demo", "--dir", dir, "--report", page, "--store", store)
 	a := demoAddresses(t)
 	lower := func(c common.Address) string { return strings.ToLower(c.Hex()) }
 
@@ -45,6 +48,7 @@ func TestDemo(t *testing.T) {
 		"trace of 2 seed(s) under the haircut model: 13 finding(s)", // the exploiter's USDC and ether
 		"wrote " + filepath.Join(dir, "trace.json"),
 		"wrote " + filepath.Join(dir, "trace.dot"),
+		"wrote " + page + " (the report: open it in a browser; it works offline)",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q", want)
@@ -175,6 +179,8 @@ func TestDemo(t *testing.T) {
 	if t.Failed() {
 		t.Log(out)
 	}
+	t.Run("freeze", func(t *testing.T) { checkDemoFreeze(t, store, &doc, a) })
+	t.Run("report in a browser", func(t *testing.T) { checkDemoReport(t, page, &doc, a) })
 }
 
 // TestDemoBitcoinSameBytes checks that the demo's Bitcoin chain is the same

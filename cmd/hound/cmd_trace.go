@@ -71,7 +71,9 @@ Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the 
 		Example: `  hound trace ethereum:0x098B716B8Aaf21512996dC57EB0615e2383E2f96 --hops 6 --model fifo --format json
   hound trace bitcoin:bc1q... --min 0.01
   hound trace --actor DPRK --since 2022-03-23T00:00:00Z
-  hound trace --follow-mixers --model haircut --format json -o trace.json`,
+  hound trace --follow-mixers --model haircut --format json -o trace.json
+  hound trace --actor DPRK --format html -o report.html      # open it in a browser, offline
+  hound trace --actor DPRK --format freeze -o freeze.csv     # per exchange, the deposits to freeze`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runTrace(cmd.Context(), cmd.OutOrStdout(), g, opts, args)
 		},
@@ -84,7 +86,7 @@ Amounts are exact integers in base units (wei, satoshi); see METHODS.md for the 
 	f.StringVar(&opts.Since, "since", "", "follow flows from this time on: RFC 3339 or block:N")
 	f.StringVar(&opts.Until, "until", "", "follow flows up to this time: RFC 3339 or block:N")
 	f.IntVar(&opts.FanOut, "fanout", trace.DefaultFanOut, "a node with more flows than this is a hub, reported and not followed")
-	f.StringVar(&opts.Format, "format", "table", "output format: table, json, csv (one row per tainted flow) or dot (Graphviz)")
+	f.StringVar(&opts.Format, "format", "table", "output format: table, json, csv (one row per tainted flow), dot (Graphviz), html (the investigator's report, one self-contained page) or freeze (the freeze-request CSV: one row per tainted exchange deposit)")
 	f.StringVar(&opts.Case, "case", "", "save the trace as a case of this name (see hound case)")
 	f.BoolVar(&opts.FollowMixers, "follow-mixers", false, "go on from mixer withdrawals linked to a tainted deposit (mixer_exit_candidate), with the deposit's tainted share")
 	f.StringVarP(&opts.Out, "output", "o", "", "write to FILE instead of standard output")
@@ -111,11 +113,40 @@ func runTrace(ctx context.Context, stdout io.Writer, g *globalOptions, opts trac
 			return err
 		}
 	}
-	return writeTrace(stdout, opts.Out, opts.Format, doc, storeAssets{namerOf(st)})
+	return writeTrace(stdout, opts.Out, opts.Format, doc, storeAssets{namerOf(st)}, htmlOptions(traceTitle(params), params))
 }
 
 // traceFormats are the outputs of a trace.
-var traceFormats = []string{"table", "json", "csv", "dot"}
+var traceFormats = []string{"table", "json", "csv", "dot", "html", "freeze"}
+
+// traceTitle names a trace by its seeds, for the report's title.
+func traceTitle(p caseParams) string {
+	switch n := len(p.Seeds); {
+	case n == 0:
+		return "Trace of every " + p.Actor + " theft label"
+	case n <= 2:
+		return "Trace of " + strings.Join(p.Seeds, " and ")
+	default:
+		return fmt.Sprintf("Trace of %s and %d more seeds", p.Seeds[0], n-1)
+	}
+}
+
+// htmlOptions are what the HTML report says of a trace beside its
+// document: a title and the parameters it was run with.
+func htmlOptions(title string, p caseParams) report.HTMLOptions {
+	params := []report.Param{{Name: "seeds", Value: strings.Join(p.Seeds, " ")}}
+	if len(p.Seeds) == 0 {
+		params = []report.Param{{Name: "actor", Value: p.Actor}}
+	}
+	params = append(params, report.Param{Name: "model", Value: p.Model}, report.Param{Name: "hops", Value: strconv.Itoa(p.Hops)},
+		report.Param{Name: "fanout", Value: strconv.Itoa(p.FanOut)}, report.Param{Name: "follow-mixers", Value: strconv.FormatBool(p.FollowMixers)})
+	for _, o := range []struct{ name, v string }{{"min", p.Min}, {"since", p.Since}, {"until", p.Until}} {
+		if o.v != "" {
+			params = append(params, report.Param{Name: o.name, Value: o.v})
+		}
+	}
+	return report.HTMLOptions{Title: title, Parameters: params, Generated: time.Now()}
+}
 
 // computeTrace runs a trace with the given parameters over the store.
 func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p caseParams) (*report.Document, error) {
@@ -171,17 +202,21 @@ func namerOf(st *store.Store) func(chains.Chain) *assetNamer {
 	}
 }
 
-// writeTrace writes a trace document in format, to path or to stdout.
-func writeTrace(stdout io.Writer, path, format string, doc *report.Document, assets report.Assets) error {
-	w := stdout
+// writeTrace writes a trace document in format, to path or to stdout;
+// html says what the HTML report adds to the document.
+func writeTrace(stdout io.Writer, path, format string, doc *report.Document, assets report.Assets, html report.HTMLOptions) error {
 	if path != "" {
 		f, err := os.Create(path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		w = f
+		if err := writeTrace(f, "", format, doc, assets, html); err != nil {
+			f.Close()
+			return err
+		}
+		return f.Close()
 	}
+	w := stdout
 	switch format {
 	case "json":
 		return writeJSON(w, doc)
@@ -189,6 +224,10 @@ func writeTrace(stdout io.Writer, path, format string, doc *report.Document, ass
 		return report.WriteCSV(w, doc, assets)
 	case "dot":
 		return report.WriteDOT(w, doc, assets)
+	case "html":
+		return report.WriteHTML(w, doc, assets, html)
+	case "freeze":
+		return report.WriteFreezeCSV(w, doc, assets)
 	}
 	return report.WriteTable(w, doc, assets)
 }
