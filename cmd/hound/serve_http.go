@@ -96,6 +96,7 @@ var serveRoutes = []serveRoute{
 	{"GET", "/v1/screen/{subject}", true, true, (*apiServer).handleScreenOne},
 	{"POST", "/v1/screen", true, true, (*apiServer).handleScreenBatch},
 	{"GET", "/v1/labels/{subject}", true, true, (*apiServer).handleLabels},
+	{"GET", "/v1/cases/{name}/report", true, true, (*apiServer).handleCaseReport},
 }
 
 // handler routes the requests through the common middleware.
@@ -543,6 +544,29 @@ func (s *apiServer) handleLabels(w http.ResponseWriter, r *http.Request) {
 	}
 	s.reply(w, http.StatusOK, map[string]any{"schema": "hound.labels.show/v1", "chain": sub.Chain, "address": sub.Address,
 		"labels": toLabelJSON(cur.idx.Lookup(sub.Chain, sub.Address))})
+}
+
+// handleCaseReport serves a saved case's investigator's report, the page
+// hound case report writes.
+func (s *apiServer) handleCaseReport(w http.ResponseWriter, r *http.Request) {
+	if err := serveCheckQuery(r); err != nil {
+		s.fail(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	var buf bytes.Buffer
+	err := writeCaseReport(&buf, s.st, r.PathValue("name"))
+	switch {
+	case errors.Is(err, errNoCase):
+		s.fail(w, http.StatusNotFound, err.Error())
+		return
+	case err != nil:
+		s.fail(w, http.StatusInternalServerError, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
+	w.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.Write(buf.Bytes())
 }
 
 func (s *apiServer) handleMetrics(w http.ResponseWriter, _ *http.Request) {

@@ -305,6 +305,8 @@ func TestServe(t *testing.T) {
 		t.Fatalf("SIGTERM: exit %d after %s\n%s", code, took, a.log())
 	}
 
+	mustHound(t, "trace", "ethereum:"+lower(s), "--case", "c1", "--store", dir, "--labels", labelFile)
+
 	// Server B on the same store: the token from $HOUND_TOKEN, no rate limit
 	// (loopback), and a second --sync whose node is down: the server keeps
 	// serving, and says so in /readyz and /metrics.
@@ -323,6 +325,13 @@ func TestServe(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// A case saved while no server ran, served as its report page.
+	page := cl2.expect("GET", "/v1/cases/c1/report", "/v1/cases/{name}/report", "", 200, "")
+	if !strings.Contains(string(page), "<html") || !strings.Contains(string(page), lower(s)) {
+		t.Errorf("case report: %.300s", page)
+	}
+	cl2.expect("GET", "/v1/cases/none/report", "/v1/cases/{name}/report", "", 404, `no case "none" in the store`)
+	cl2.expect("GET", "/v1/cases/c1/report?model=fifo", "/v1/cases/{name}/report", "", 400, "model")
 	m = cl2.metrics()
 	if m[`hound_sync_last_error{chain="bitcoin"}`] != 1 || m[`hound_sync_failures_total{chain="bitcoin"}`] < 1 || m[`hound_ready`] != 0 ||
 		m[`hound_sync_last_error{chain="ethereum"}`] != 0 || m[`hound_sync_passes_total{chain="ethereum"}`] < 1 {
@@ -663,7 +672,8 @@ func (d *apiDoc) conform(t *testing.T, method, path string, resp *http.Response,
 // seen, but for the failures a test cannot cause on purpose.
 func (d *apiDoc) covered(t *testing.T, seen map[string]bool) {
 	t.Helper()
-	untestable := map[string]bool{"GET /v1/screen/{subject} 500": true, "POST /v1/screen 500": true, "GET /v1/labels/{subject} 500": true}
+	untestable := map[string]bool{"GET /v1/screen/{subject} 500": true, "POST /v1/screen 500": true, "GET /v1/labels/{subject} 500": true,
+		"GET /v1/cases/{name}/report 500": true}
 	for path, ops := range d.raw["paths"].(map[string]any) {
 		for method, op := range ops.(map[string]any) {
 			for status := range op.(map[string]any)["responses"].(map[string]any) {
