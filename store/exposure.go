@@ -21,6 +21,11 @@ import (
 // ExposureMeta says what a generation of precomputed exposure covers.
 type ExposureMeta struct {
 	Generation   uint64            `json:"generation"`
+	// Inflows says what the live inflow totals cover, per chain: the
+	// height they were brought to and that block's hash (a reorg below
+	// it makes them start over). Updating is set while they change.
+	Inflows  map[string]InflowMark `json:"inflows,omitempty"`
+	Updating bool                  `json:"updating,omitempty"`
 	Heights      map[string]uint64 `json:"heights"` // per chain, the height it was built at
 	LabelsDigest string            `json:"labels_digest"`
 	Model        string            `json:"model"`
@@ -29,6 +34,12 @@ type ExposureMeta struct {
 	Built        string            `json:"built"`
 	Nodes        int               `json:"nodes"`
 	Deposits     int               `json:"deposits"`
+}
+
+// InflowMark is how far a chain's live inflow totals go.
+type InflowMark struct {
+	Height uint64 `json:"height"`
+	Hash   string `json:"hash"`
 }
 
 // NodeExposure is one node's (an address and asset's) precomputed inflow
@@ -78,10 +89,11 @@ func (s *Store) NewExposure(meta ExposureMeta) (*ExposureWriter, error) {
 	return &ExposureWriter{s: s, meta: meta, wb: s.db.NewWriteBatch()}, nil
 }
 
-// Node records an address and asset's exposure.
+// Node records the taint an address and asset received (x.Inflow is not
+// kept here: the live inflow totals hold it).
 func (w *ExposureWriter) Node(c chains.Chain, a chains.Address, asset chains.Asset, x NodeExposure) error {
 	w.meta.Nodes++
-	v := appendAmount(appendAmount(appendAmount(nil, x.Inflow), x.Direct), x.Indirect)
+	v := appendAmount(appendAmount(nil, x.Direct), x.Indirect)
 	return w.wb.Set(nodeExposureKey(w.meta.Generation, c, a, asset), v)
 }
 
@@ -140,36 +152,177 @@ func (s *Store) Exposure() (meta ExposureMeta, ok bool, err error) {
 	return meta, ok, err
 }
 
-// AddressExposure returns the precomputed exposure of every asset of
-// address a in generation gen, by asset.
+// AddressExposure returns the precomputed exposure of every asset address
+// a received: its live inflow total, and the taint generation gen found in
+// it.
 func (s *Store) AddressExposure(ctx context.Context, gen uint64, c chains.Chain, a chains.Address) (map[chains.Asset]NodeExposure, error) {
 	out := map[chains.Asset]NodeExposure{}
-	prefix := nodeExposureKey(gen, c, a, "")
 	err := s.db.View(func(txn *badger.Txn) error {
-		it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-		defer it.Close()
-		for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
-			if err := ctx.Err(); err != nil {
+		err := eachAsset(ctx, txn, c, inflowKey(c, a, ""), func(asset chains.Asset, r *reader) {
+			out[asset] = NodeExposure{Inflow: r.amount(), Direct: new(big.Int), Indirect: new(big.Int)}
+		})
+		if err != nil {
+			return err
+		}
+		return eachAsset(ctx, txn, c, nodeExposureKey(gen, c, a, ""), func(asset chains.Asset, r *reader) {
+			x := out[asset]
+			if x.Inflow == nil {
+				x.Inflow = new(big.Int)
+			}
+			x.Direct, x.Indirect = r.amount(), r.amount()
+			out[asset] = x
+		})
+	})
+	return out, err
+}
+
+// eachAsset calls fn with the asset and value reader of each key under
+// prefix, a per-address prefix ending where the asset starts.
+func eachAsset(ctx context.Context, txn *badger.Txn, c chains.Chain, prefix []byte, fn func(chains.Asset, *reader)) error {
+	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
+	defer it.Close()
+	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		item := it.Item()
+		kr := reader{c: c, b: item.Key()[len(prefix):]}
+		asset := kr.asset()
+		if err := kr.done("exposure key"); err != nil {
+			return err
+		}
+		err := item.Value(func(v []byte) error {
+			r := reader{c: c, b: v}
+			fn(asset, &r)
+			return r.done("exposure")
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func inflowKey(c chains.Chain, a chains.Address, asset chains.Asset) []byte {
+	k := appendAddr(chainKey(prefixInflow, c), c, a)
+	if asset == "" {
+		return k // the prefix of every asset of the address
+	}
+	return appendAsset(k, c, asset)
+}
+
+// MarkExposureUpdating flags the current precomputed exposure as being
+// updated, so screens walk until Commit of the next generation clears it
+// (or, if the update is cut short, until a rebuild starts over).
+func (s *Store) MarkExposureUpdating() error {
+	return s.db.Update(func(txn *badger.Txn) error {
+		v, ok, err := get(txn, exposureMetaKey())
+		if err != nil || !ok {
+			return err
+		}
+		var meta ExposureMeta
+		if err := json.Unmarshal(v, &meta); err != nil {
+			return err
+		}
+		meta.Updating = true
+		b, err := json.Marshal(meta)
+		if err != nil {
+			return err
+		}
+		return txn.Set(exposureMetaKey(), b)
+	})
+}
+
+// ResetInflows recomputes chain c's live inflow totals from its whole flow
+// index.
+func (s *Store) ResetInflows(ctx context.Context, c chains.Chain) error {
+	if err := s.db.DropPrefix(chainKey(prefixInflow, c)); err != nil {
+		return err
+	}
+	wb := s.db.NewWriteBatch()
+	defer wb.Cancel()
+	err := s.Inflows(ctx, c, func(a chains.Address, asset chains.Asset, inflow *big.Int) error {
+		return wb.Set(inflowKey(c, a, asset), appendAmount(nil, inflow))
+	})
+	if err != nil {
+		return err
+	}
+	return wb.Flush()
+}
+
+// AddInflows adds what blocks from to to of chain c paid each address and
+// asset to the live inflow totals: the incremental update after a sync.
+func (s *Store) AddInflows(ctx context.Context, c chains.Chain, from, to uint64) error {
+	type node struct {
+		a     chains.Address
+		asset chains.Asset
+	}
+	const span = 256 // blocks read at a time
+	for lo := from; lo <= to; lo += span {
+		hi := min(to, lo+span-1)
+		delta := map[node]*big.Int{}
+		add := func(a chains.Address, asset chains.Asset, v *big.Int) {
+			if a == "" || a == chains.FeeSink {
+				return
+			}
+			k := node{a, asset}
+			if delta[k] == nil {
+				delta[k] = new(big.Int)
+			}
+			delta[k].Add(delta[k], v)
+		}
+		err := s.db.View(func(txn *badger.Txn) error {
+			blocks, err := loadBlocks(txn, c, lo, hi)
+			if err != nil {
 				return err
 			}
-			item := it.Item()
-			kr := reader{c: c, b: item.Key()[len(prefix):]}
-			asset := kr.asset()
-			if err := kr.done("exposure key"); err != nil {
-				return err
+			for _, b := range blocks {
+				for _, t := range b.Transfers {
+					add(t.To, t.Asset, t.Amount)
+				}
+				for _, tx := range b.UTXOTxs {
+					for _, o := range tx.Outputs {
+						add(o.Address, chains.Native, new(big.Int).SetUint64(o.Value))
+					}
+				}
 			}
-			err := item.Value(func(v []byte) error {
-				r := reader{c: c, b: v}
-				out[asset] = NodeExposure{Inflow: r.amount(), Direct: r.amount(), Indirect: r.amount()}
-				return r.done("exposure")
+			return ctx.Err()
+		})
+		if err != nil {
+			return fmt.Errorf("inflows of %s blocks %d-%d: %w", c, lo, hi, err)
+		}
+		keys := make([]node, 0, len(delta))
+		for k := range delta {
+			keys = append(keys, k)
+		}
+		for len(keys) > 0 {
+			n := min(len(keys), 1000)
+			err := s.db.Update(func(txn *badger.Txn) error {
+				for _, k := range keys[:n] {
+					key := inflowKey(c, k.a, k.asset)
+					total := new(big.Int).Set(delta[k])
+					if v, ok, err := get(txn, key); err != nil {
+						return err
+					} else if ok {
+						r := reader{c: c, b: v}
+						total.Add(total, r.amount())
+						if err := r.done("inflow"); err != nil {
+							return err
+						}
+					}
+					if err := txn.Set(key, appendAmount(nil, total)); err != nil {
+						return err
+					}
+				}
+				return nil
 			})
 			if err != nil {
 				return err
 			}
+			keys = keys[n:]
 		}
-		return nil
-	})
-	return out, err
+	}
+	return nil
 }
 
 // DepositExposureOf returns a tainted deposit's precomputed exposure; ok

@@ -69,7 +69,9 @@ package store
 //	                                     uvarint length + id, uvarint length + subject, uvarint length + risk level
 //	'A'                                  precomputed exposure: the current generation's record (JSON: generation,
 //	                                     heights, labels digest, model, hops, counts)
-//	'Y' gen(8) chain addr asset          precomputed exposure of a node: inflow | direct | indirect (amounts)
+//	'Y' gen(8) chain addr asset          precomputed exposure of a tainted node: direct | indirect (amounts)
+//	'y' chain addr asset                 a node's inflow total, kept for the precomputed exposure: amount; brought up
+//	                                     to date block by block after a sync (the 'A' record says how far)
 //	'D' gen(8) chain txhash(32) index(4) precomputed exposure of a tainted deposit (a transfer's ordinal, a UTXO
 //	                                     output's vout): amount | tainted (amounts) | hop (4)
 //	'S' chain                            counters: blocks, txs, skipped logs, unresolved inputs, then one per
@@ -111,6 +113,7 @@ const (
 	prefixJob             = 'H'
 	prefixExposureMeta    = 'A'
 	prefixExposure        = 'Y'
+	prefixInflow          = 'y'
 	prefixDepositExposure = 'D'
 
 	dirIn  = 'i'

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"math/big"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,8 @@ func currentExposure(st *store.Store, heights map[chains.Chain]store.Checkpoint,
 		return s, err
 	case !ok:
 		s.Why = "never built: run hound exposure rebuild"
+	case meta.Updating:
+		s.Why = "an update is running, or was cut short: run hound exposure rebuild"
 	case meta.LabelsDigest != digest:
 		s.Why = "the labels changed since it was built"
 	case meta.Model != model.String() || meta.Hops != hops || meta.Actor != actor:
@@ -125,6 +128,10 @@ func runExposureRebuild(ctx context.Context, w io.Writer, g *globalOptions, o sc
 		return err
 	}
 	start := time.Now()
+	marks, how, err := updateInflows(ctx, st, s.heights)
+	if err != nil {
+		return err
+	}
 	var seeds []chains.Node
 	seen := map[chains.Node]bool{}
 	for _, l := range s.idx.Labels() {
@@ -193,21 +200,14 @@ func runExposureRebuild(ctx context.Context, w io.Writer, g *globalOptions, o sc
 	if err != nil {
 		return err
 	}
-	xw, err := st.NewExposure(store.ExposureMeta{Heights: doc.Heights, LabelsDigest: doc.LabelsDigest, Model: doc.Model, Hops: doc.Hops, Actor: s.opts.Actor,
+	xw, err := st.NewExposure(store.ExposureMeta{Heights: doc.Heights, LabelsDigest: doc.LabelsDigest, Model: doc.Model, Hops: doc.Hops, Actor: s.opts.Actor, Inflows: marks,
 		Built: time.Now().UTC().Format(time.RFC3339)})
 	if err != nil {
 		return err
 	}
 	write := func() error {
-		for c := range s.heights {
-			err := st.Inflows(ctx, c, func(a chains.Address, asset chains.Asset, inflow *big.Int) error {
-				x := store.NodeExposure{Inflow: inflow, Direct: new(big.Int), Indirect: new(big.Int)}
-				if t := tainted[node{c, a, asset}]; t != nil {
-					x.Direct, x.Indirect = t.Direct, t.Indirect
-				}
-				return xw.Node(c, a, asset, x)
-			})
-			if err != nil {
+		for k, x := range tainted {
+			if err := xw.Node(k.c, k.a, k.asset, *x); err != nil {
 				return err
 			}
 		}
@@ -228,9 +228,53 @@ func runExposureRebuild(ctx context.Context, w io.Writer, g *globalOptions, o sc
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(w, "exposure generation %d: %d seeds, %d tainted flows, %d nodes, %d tainted deposits, at heights %v in %.1fs\n",
-		m.Generation, len(seeds), len(res.Edges), m.Nodes, m.Deposits, m.Heights, time.Since(start).Seconds())
+	_, err = fmt.Fprintf(w, "exposure generation %d: %d seeds, %d tainted flows, %d tainted nodes, %d tainted deposits, at heights %v (inflows %s) in %.1fs\n",
+		m.Generation, len(seeds), len(res.Edges), m.Nodes, m.Deposits, m.Heights, how, time.Since(start).Seconds())
 	return err
+}
+
+// updateInflows brings the store's live inflow totals to heights: by adding
+// the blocks synced since the last rebuild when the chain below them is
+// unchanged (the incremental update after a sync), else by recomputing
+// them from the flow index (the first rebuild, after a reorg, or after an
+// update that was cut short). It says which it did.
+func updateInflows(ctx context.Context, st *store.Store, heights map[chains.Chain]store.Checkpoint) (map[string]store.InflowMark, string, error) {
+	meta, built, err := st.Exposure()
+	if err != nil {
+		return nil, "", err
+	}
+	if built {
+		if err := st.MarkExposureUpdating(); err != nil {
+			return nil, "", err
+		}
+	}
+	marks := map[string]store.InflowMark{}
+	var how []string
+	for _, c := range slices.Sorted(maps.Keys(heights)) {
+		cp := heights[c]
+		m, have := meta.Inflows[string(c)]
+		same := built && !meta.Updating && have && m.Height <= cp.Height
+		if same {
+			h, err := st.BlockHash(c, m.Height)
+			same = err == nil && h.Format(c) == m.Hash
+		}
+		switch {
+		case same && m.Height == cp.Height:
+			how = append(how, fmt.Sprintf("%s current", c))
+		case same:
+			if err := st.AddInflows(ctx, c, m.Height+1, cp.Height); err != nil {
+				return nil, "", err
+			}
+			how = append(how, fmt.Sprintf("%s added blocks %d-%d", c, m.Height+1, cp.Height))
+		default:
+			if err := st.ResetInflows(ctx, c); err != nil {
+				return nil, "", err
+			}
+			how = append(how, fmt.Sprintf("%s recomputed", c))
+		}
+		marks[string(c)] = store.InflowMark{Height: cp.Height, Hash: cp.Hash.Format(c)}
+	}
+	return marks, strings.Join(how, ", "), nil
 }
 
 // precomputed answers a screen from the precomputed exposure: lookups of

@@ -158,6 +158,32 @@ func TestScreen(t *testing.T) {
 	if r := hound(t, "screen", "--store", dir); r.code != exitUsage || !strings.Contains(r.stderr, "name the subjects to screen") {
 		t.Errorf("no subjects: exit %d, %s", r.code, r.stderr)
 	}
+	// New blocks: the next rebuild adds their inflows to the totals it
+	// keeps instead of reading every flow again, and answers as the walk
+	// does. S pays C 1 ETH: C's 8 ETH now hold 1 from S directly.
+	c.tx(c.SendETH(s, c.Addr(cl), ether(1)))
+	c.commit()
+	c.tx(c.SendETH(x, c.Addr(cl), ether(2)))
+	c.commit()
+	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet", "--log-level", "error")
+	if out := mustHound(t, "exposure", "rebuild", "--store", dir, "--labels", labelFile); !strings.Contains(out, "(inflows ethereum added blocks") {
+		t.Errorf("incremental rebuild: %s", out)
+	}
+	subjects := []string{"ethereum:" + lower(d), "ethereum:" + lower(cl), "ethereum:" + lower(x), "ethereum:" + unknown}
+	walk := hound(t, append([]string{"screen", "--format", "json", "--method", "walk", "--store", dir, "--labels", labelFile}, subjects...)...).stdout
+	look := hound(t, append([]string{"screen", "--format", "json", "--method", "precomputed", "--store", dir, "--labels", labelFile}, subjects...)...).stdout
+	json.Unmarshal([]byte(walk), &w)
+	json.Unmarshal([]byte(look), &p)
+	for i := range w.Results {
+		if fmt.Sprint(w.Results[i].Exposure) != fmt.Sprint(p.Results[i].Exposure) || w.Results[i].Risk != p.Results[i].Risk || p.Results[i].Method != "precomputed" {
+			t.Errorf("after new blocks, result %d: walked %v %s, precomputed %v %s", i, w.Results[i].Exposure, w.Results[i].Risk, p.Results[i].Exposure, p.Results[i].Method)
+		}
+	}
+	// C: 7 + 1 + 2 ETH in; S's 1 directly; X's 2 out of its 20 left after
+	// paying D, of which 5 of 40 were S's: floor(2e18*5/20) = 0.5 ETH.
+	if e := p.Results[1].Exposure[0]; e.Inflow != ether(10).String() || e.Direct.Amount != ether(1).String() || e.Indirect.Amount != "500000000000000000" {
+		t.Errorf("C after new blocks: %+v", e)
+	}
 }
 
 // validateScreen checks a screening document against the repository's
