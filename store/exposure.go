@@ -20,20 +20,20 @@ import (
 
 // ExposureMeta says what a generation of precomputed exposure covers.
 type ExposureMeta struct {
-	Generation   uint64            `json:"generation"`
+	Generation uint64 `json:"generation"`
 	// Inflows says what the live inflow totals cover, per chain: the
 	// height they were brought to and that block's hash (a reorg below
 	// it makes them start over). Updating is set while they change.
-	Inflows  map[string]InflowMark `json:"inflows,omitempty"`
-	Updating bool                  `json:"updating,omitempty"`
-	Heights      map[string]uint64 `json:"heights"` // per chain, the height it was built at
-	LabelsDigest string            `json:"labels_digest"`
-	Model        string            `json:"model"`
-	Hops         int               `json:"hops"`
-	Actor        string            `json:"actor"` // whose sanctioned labels counted as sources
-	Built        string            `json:"built"`
-	Nodes        int               `json:"nodes"`
-	Deposits     int               `json:"deposits"`
+	Inflows      map[string]InflowMark `json:"inflows,omitempty"`
+	Updating     bool                  `json:"updating,omitempty"`
+	Heights      map[string]uint64     `json:"heights"` // per chain, the height it was built at
+	LabelsDigest string                `json:"labels_digest"`
+	Model        string                `json:"model"`
+	Hops         int                   `json:"hops"`
+	Actor        string                `json:"actor"` // whose sanctioned labels counted as sources
+	Built        string                `json:"built"`
+	Nodes        int                   `json:"nodes"`
+	Deposits     int                   `json:"deposits"`
 }
 
 // InflowMark is how far a chain's live inflow totals go.
