@@ -35,9 +35,12 @@ hound screen and hound batch then answer from these records (method "precomputed
 match the store's heights, the labels and the model and hops asked for; otherwise they walk.
 
 Run it again after a sync or a label import: a result built for other heights or other labels
-is never used (hound exposure info says whether the records are current). The rebuild writes
-a new generation beside the old one and switches to it in one step, so screens running
-meanwhile see one or the other, whole.`,
+is never used (hound exposure info says whether the records are current). It updates
+incrementally: the inflow totals it keeps are brought forward by the blocks synced since the
+last rebuild (and recomputed from the whole flow index only the first time, after a reorg below
+them, or after an update that was cut short); the taint is walked again over the tainted
+region, which the hop bound keeps small. The taint records are written as a new generation
+beside the old one and switched to in one step; while the totals change, screens walk.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runExposureRebuild(cmd.Context(), cmd.OutOrStdout(), g, opts)
