@@ -8,34 +8,50 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ethereum/go-ethereum/common"
+
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
 	"github.com/houndtrace/hound/trace/report"
 )
 
-// TestScreen screens addresses and deposits on the simulated chain at zero
-// gas price through the command line: D got 5 ETH straight from the thief S
-// and 20 ETH from X, which held 10 ETH of S's and 30 clean; C got only
-// clean money; U is unknown to the store.
-func TestScreen(t *testing.T) {
+// The accounts of the screening scenario: a funder, the thief S, K (clean
+// money), X (mixes S's and K's), D (the screened deposit address) and C
+// (clean).
+const screenFunder, screenS, screenK, screenX, screenD, screenC = 0, 1, 2, 3, 4, 5
+
+// playScreenScenario plays TestScreen's chain at zero gas price: S and K
+// get 100 ETH each; S pays X 10, K pays X 30, X pays D 20, then S pays D 5
+// (the returned transaction) and K pays C 7.
+func playScreenScenario(t *testing.T) (pbChain, common.Hash) {
+	t.Helper()
 	ec, err := ethtest.Start(ethtest.Options{Accounts: 1, Unfunded: 5, ZeroGasPrice: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ec.Close() })
 	c := pbChain{t, ec}
-	const funder, s, k, x, d, cl = 0, 1, 2, 3, 4, 5
-	c.tx(c.SendETH(funder, c.Addr(s), ether(100)))
-	c.tx(c.SendETH(funder, c.Addr(k), ether(100)))
+	c.tx(c.SendETH(screenFunder, c.Addr(screenS), ether(100)))
+	c.tx(c.SendETH(screenFunder, c.Addr(screenK), ether(100)))
 	c.commit()
-	c.tx(c.SendETH(s, c.Addr(x), ether(10)))
+	c.tx(c.SendETH(screenS, c.Addr(screenX), ether(10)))
 	c.commit()
-	c.tx(c.SendETH(k, c.Addr(x), ether(30)))
+	c.tx(c.SendETH(screenK, c.Addr(screenX), ether(30)))
 	c.commit()
-	c.tx(c.SendETH(x, c.Addr(d), ether(20)))
+	c.tx(c.SendETH(screenX, c.Addr(screenD), ether(20)))
 	c.commit()
-	deposit := c.tx(c.SendETH(s, c.Addr(d), ether(5)))
-	c.tx(c.SendETH(k, c.Addr(cl), ether(7)))
+	deposit := c.tx(c.SendETH(screenS, c.Addr(screenD), ether(5)))
+	c.tx(c.SendETH(screenK, c.Addr(screenC), ether(7)))
 	c.commit()
+	return c, deposit
+}
+
+// TestScreen screens addresses and deposits on the simulated chain at zero
+// gas price through the command line: D got 5 ETH straight from the thief S
+// and 20 ETH from X, which held 10 ETH of S's and 30 clean; C got only
+// clean money; U is unknown to the store.
+func TestScreen(t *testing.T) {
+	c, deposit := playScreenScenario(t)
+	const s, k, x, d, cl = screenS, screenK, screenX, screenD, screenC
 
 	dir := filepath.Join(t.TempDir(), "store")
 	lower := func(i int) string { return strings.ToLower(c.Addr(i).Hex()) }

@@ -28,7 +28,6 @@ import (
 	"github.com/ethereum/go-ethereum/common"
 
 	"github.com/houndtrace/hound/chains"
-	"github.com/houndtrace/hound/chains/ethereum/ethtest"
 	"github.com/houndtrace/hound/labels/jsonschema"
 	"github.com/houndtrace/hound/store"
 	"github.com/houndtrace/hound/trace/report"
@@ -43,25 +42,8 @@ import (
 // same store, kept busy by the load generator (a third process) while the
 // chain keeps committing blocks, with no error response.
 func TestServe(t *testing.T) {
-	ec, err := ethtest.Start(ethtest.Options{Accounts: 1, Unfunded: 5, ZeroGasPrice: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ec.Close() })
-	c := pbChain{t, ec}
-	const funder, s, k, x, d, cl = 0, 1, 2, 3, 4, 5
-	c.tx(c.SendETH(funder, c.Addr(s), ether(100)))
-	c.tx(c.SendETH(funder, c.Addr(k), ether(100)))
-	c.commit()
-	c.tx(c.SendETH(s, c.Addr(x), ether(10)))
-	c.commit()
-	c.tx(c.SendETH(k, c.Addr(x), ether(30)))
-	c.commit()
-	c.tx(c.SendETH(x, c.Addr(d), ether(20)))
-	c.commit()
-	deposit := c.tx(c.SendETH(s, c.Addr(d), ether(5)))
-	c.tx(c.SendETH(k, c.Addr(cl), ether(7)))
-	c.commit()
+	c, deposit := playScreenScenario(t)
+	const s, k, x, d, cl = screenS, screenK, screenX, screenD, screenC
 
 	tmp := t.TempDir()
 	dir := filepath.Join(tmp, "store")
@@ -356,11 +338,11 @@ func TestServe(t *testing.T) {
 				return
 			case <-time.After(50 * time.Millisecond):
 			}
-			if _, err := ec.SendETH(funder, common.BigToAddress(big.NewInt(int64(0x10000+i))), big.NewInt(int64(1000+i))); err != nil {
+			if _, err := c.SendETH(screenFunder, common.BigToAddress(big.NewInt(int64(0x10000+i))), big.NewInt(int64(1000+i))); err != nil {
 				t.Error(err)
 				return
 			}
-			if _, err := ec.Commit(); err != nil {
+			if _, err := c.Commit(); err != nil {
 				t.Error(err)
 				return
 			}
