@@ -110,7 +110,7 @@ func TestPlaybookS1(t *testing.T) {
 	tx3 := exact(append(btcdtest.OutPoints(tx2, 1), btcdtest.OutPoints(fund, 1)...), to(otc, 200_000_000), to(c3, 649_980_000))
 	// Later the exchange consolidates: its own 0.5 BTC, X1's 1.0 and X2's
 	// 1.5 -> hot 2.9999 (fee 10,000).
-	exact(append(btcdtest.OutPoints(fund, 2), append(btcdtest.OutPoints(tx1, 0), btcdtest.OutPoints(tx2, 0)...)...), to(hot, 299_990_000))
+	consolidation := exact(append(btcdtest.OutPoints(fund, 2), append(btcdtest.OutPoints(tx1, 0), btcdtest.OutPoints(tx2, 0)...)...), to(hot, 299_990_000))
 
 	dir := filepath.Join(t.TempDir(), "store")
 	labelFile := playbookLabels(t,
@@ -215,6 +215,21 @@ func TestPlaybookS1(t *testing.T) {
 				}
 			}
 		}
+	}
+
+	// The freeze-request packet (--format freeze) lists X1 and X2, wholly
+	// tainted under every model, each spent in the exchange's
+	// consolidation; the OTC desk is a service, not an exchange: no row.
+	row := func(key int, tx *wire.MsgTx, sats, display, hop string) map[string]string {
+		return map[string]string{"exchange": "Test Exchange", "deposit_address": addr(key), "chain": "bitcoin", "tx": tx.TxHash().String(),
+			"amount": sats, "tainted": sats, "asset": "native", "symbol": "BTC", "amount_display": display, "tainted_display": display,
+			"wallet": addr(hot), "sweep_tx": consolidation.TxHash().String(), "finding": "exchange_deposit", "confidence": "0.9",
+			"heuristic": "cluster", "hop": hop}
+	}
+	want := []map[string]string{row(x1, tx1, "100000000", "1 BTC", "1"), row(x2, tx2, "150000000", "1.5 BTC", "2")}
+	for _, model := range []string{"haircut", "fifo", "lifo", "poison"} {
+		raw := mustHound(t, "trace", "bitcoin:"+addr(thief), "--model", model, "--store", dir, "--labels", labelFile, "--format", "freeze")
+		checkFreezeRows(t, "S1 "+model, readFreeze(t, raw), want)
 	}
 }
 

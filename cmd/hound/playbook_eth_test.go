@@ -407,7 +407,8 @@ func TestPlaybookS5(t *testing.T) {
 	first, second := pbWei(t, "9999000000000000000"), pbWei(t, "4999500000000000000")
 
 	c.commitAt(1, func() { c.tx(c.SendETH(funder, c.Addr(a), ether(10))) })
-	c.commitAt(100, func() { c.tx(c.SendETH(a, c.Addr(d), ether(10))) })
+	var deposit common.Hash
+	c.commitAt(100, func() { deposit = c.tx(c.SendETH(a, c.Addr(d), ether(10))) })
 	sweep1 := common.Hash{}
 	c.commitAt(130, func() { sweep1 = c.tx(c.SendETH(d, x, first)) })
 	c.commitAt(499, func() { c.tx(c.SendETH(funder, c.Addr(b), ether(5))) })
@@ -481,5 +482,19 @@ func TestPlaybookS5(t *testing.T) {
 			cl.Heuristic != "deposit-reuse" || cl.Confidence != "0.9453125" {
 			t.Errorf("%s: cluster %+v", tt.model, cl)
 		}
+	}
+
+	// The freeze-request packet (--format freeze) has one row under every
+	// model: D received 10 tainted ETH from A at block 100, swept at block
+	// 130. B's deposit brought no taint, so the second sweep adds no
+	// deposit to freeze (the taint it forwards is what was left of A's).
+	ten := ether(10).String()
+	want := []map[string]string{{"exchange": "Test Exchange", "deposit_address": pbLower(c.Addr(d)), "chain": "ethereum",
+		"tx": deposit.Hex(), "block": "100", "amount": ten, "tainted": ten, "asset": "native", "symbol": "ETH",
+		"amount_display": "10 ETH", "tainted_display": "10 ETH", "wallet": pbLower(x), "sweep_tx": sweep1.Hex(),
+		"finding": "exchange_deposit", "confidence": "0.9453125", "heuristic": "deposit-address", "hop": "1"}}
+	for _, model := range []string{"haircut", "fifo", "lifo"} {
+		raw := mustHound(t, "trace", "ethereum:"+pbLower(c.Addr(a)), "--model", model, "--store", dir, "--labels", labelFile, "--format", "freeze")
+		checkFreezeRows(t, "S5 "+model, readFreeze(t, raw), want)
 	}
 }
