@@ -59,39 +59,13 @@ func playbookTrace(t *testing.T, subject, model, dir, labelFile string) (report.
 // transaction pays exactly 10,000 sat (0.0001 BTC) in fees.
 func TestPlaybookS1(t *testing.T) {
 	ctx := t.Context()
-	n, err := btcdtest.Start(ctx, t, btcdtest.Options{Seed: "hound-playbook-s1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Generate(ctx, 101); err != nil { // block 1's coinbase matures
-		t.Fatal(err)
-	}
-	w := n.Wallet
+	r := startRegtest(t, "hound-playbook-s1")
+	n, w := r.Node, r.Wallet
 	// Key 0 is the miner's; every other key is one address of the scenario.
 	const thief, x1, c1, x2, c2, k, otc, c3, hot = 1, 2, 3, 4, 5, 6, 7, 8, 9
-	to := func(key int, sats int64) *wire.TxOut {
-		return &wire.TxOut{Value: sats, PkScript: w.Script(btcdtest.P2WPKH, key)}
-	}
-	addr := func(key int) string {
-		a, err := w.Address(btcdtest.P2WPKH, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a.String()
-	}
-	// exact sends a transaction of exactly these inputs and outputs (the
-	// fee is what they leave) and mines it in a block of its own.
-	exact := func(ins []wire.OutPoint, outs ...*wire.TxOut) *wire.MsgTx {
-		t.Helper()
-		tx, err := n.SpendExact(ctx, ins, outs...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := n.Mine(ctx, tx); err != nil {
-			t.Fatal(err)
-		}
-		return tx
-	}
+	to := r.to
+	addr := r.addr
+	exact := r.exact
 	// The funding: block 1's 50 BTC coinbase pays the thief's 10 BTC, K's
 	// 1.0001 BTC and the hot wallet's own 0.5 BTC, the rest back to the
 	// miner: 5,000,000,000 - 1,000,000,000 - 100,010,000 - 50,000,000 -
@@ -268,25 +242,11 @@ func TestPlaybookS3(t *testing.T) {
 
 	// Bitcoin: the wallet's key 0 mines; the vault, <dest> and the
 	// exchange's hot wallet are keys of their own.
-	n, err := btcdtest.Start(ctx, t, btcdtest.Options{Seed: "hound-playbook-s3"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Generate(ctx, 101); err != nil {
-		t.Fatal(err)
-	}
-	w := n.Wallet
+	r := startRegtest(t, "hound-playbook-s3")
+	n, w := r.Node, r.Wallet
 	const vault, dest, hot = 1, 2, 3
-	to := func(key int, sats int64) *wire.TxOut {
-		return &wire.TxOut{Value: sats, PkScript: w.Script(btcdtest.P2WPKH, key)}
-	}
-	btcAddr := func(key int) string {
-		a, err := w.Address(btcdtest.P2WPKH, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a.String()
-	}
+	to := r.to
+	btcAddr := r.addr
 	destAddr := btcAddr(dest)
 	if !strings.HasPrefix(destAddr, "bcrt1q") {
 		t.Fatalf("dest %s is no regtest P2WPKH address", destAddr)

@@ -44,14 +44,8 @@ import (
 // Every expected amount is derived by hand below, to the satoshi.
 func TestPlaybookS4(t *testing.T) {
 	ctx := t.Context()
-	n, err := btcdtest.Start(ctx, t, btcdtest.Options{Seed: "hound-playbook-s4"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Generate(ctx, btcdtest.CoinbaseMaturity+1); err != nil { // block 1's coinbase matures
-		t.Fatal(err)
-	}
-	w := n.Wallet
+	r := startRegtest(t, "hound-playbook-s4")
+	n, w := r.Node, r.Wallet
 	const (
 		pool   = 5_000_000 // the 0.05 BTC Whirlpool pool
 		premix = 5_004_000 // a premix: the pool value and the mix's miner fee
@@ -69,16 +63,8 @@ func TestPlaybookS4(t *testing.T) {
 		mixOut0                      = 30 // ..34: the S4 mix's outputs
 		thiefCoin, ownerCoin, earlyC = 100_000_000, 100_000_000, pool
 	)
-	to := func(key int, sats int64) *wire.TxOut {
-		return &wire.TxOut{Value: sats, PkScript: w.Script(btcdtest.P2WPKH, key)}
-	}
-	addr := func(key int) string {
-		a, err := w.Address(btcdtest.P2WPKH, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a.String()
-	}
+	to := r.to
+	addr := r.addr
 	must := func(tx *wire.MsgTx, err error) *wire.MsgTx {
 		t.Helper()
 		if err != nil {

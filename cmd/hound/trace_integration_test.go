@@ -12,7 +12,6 @@ import (
 	"github.com/btcsuite/btcd/wire/v2"
 	"github.com/ethereum/go-ethereum/common"
 
-	"github.com/houndtrace/hound/chains/bitcoin/btcdtest"
 	"github.com/houndtrace/hound/chains/ethereum/ethtest"
 	"github.com/houndtrace/hound/labels/jsonschema"
 	"github.com/houndtrace/hound/trace/report"
@@ -186,24 +185,10 @@ func TestTraceEthereum(t *testing.T) {
 // sat and has no change output, so the amounts are exact.
 func TestTraceBitcoin(t *testing.T) {
 	ctx := t.Context()
-	n, err := btcdtest.Start(ctx, t, btcdtest.Options{Seed: "hound-trace"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.Generate(ctx, 101); err != nil {
-		t.Fatal(err)
-	}
-	w := n.Wallet
-	to := func(key int, sats int64) *wire.TxOut {
-		return &wire.TxOut{Value: sats, PkScript: w.Script(btcdtest.P2WPKH, key)}
-	}
-	addr := func(key int) string {
-		a, err := w.Address(btcdtest.P2WPKH, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a.String()
-	}
+	r := startRegtest(t, "hound-trace")
+	n, w := r.Node, r.Wallet
+	to := r.to
+	addr := r.addr
 	// spend sends one transaction and mines it in a block of its own.
 	spend := func(ins []wire.OutPoint, outs ...*wire.TxOut) *wire.MsgTx {
 		t.Helper()
