@@ -23,29 +23,8 @@ func WriteTable(w io.Writer, d *Document, assets Assets) error {
 		fmt.Fprintln(tw)
 	}
 	fmt.Fprintln(tw, "HOP\tFLOWS\tTAINTED")
-	type key struct {
-		hop          int
-		chain, asset string
-	}
-	sums := map[key]*big.Int{}
-	flows := map[key]int{}
-	var order []key
-	for _, e := range d.Edges {
-		k := key{e.Hop, e.Chain, e.Asset}
-		if sums[k] == nil {
-			sums[k] = new(big.Int)
-			order = append(order, k)
-		}
-		t, _ := new(big.Int).SetString(e.Tainted, 10)
-		sums[k].Add(sums[k], t)
-		flows[k]++
-	}
-	for hop := 0; hop <= maxHop(d); hop++ {
-		for _, k := range order {
-			if k.hop == hop {
-				fmt.Fprintf(tw, "%d\t%d\t%s\n", hop, flows[k], amount(sums[k].String(), k.asset, k.chain, assets))
-			}
-		}
+	for _, h := range hopTotals(d, assets) {
+		fmt.Fprintf(tw, "%d\t%d\t%s\n", h.Hop, h.Flows, h.Tainted)
 	}
 	return tw.Flush()
 }
@@ -85,14 +64,6 @@ func detail(f *Finding, assets Assets) string {
 		return fmt.Sprintf("%d transactions peeled %s", f.Length, amount(f.Total, f.Asset, f.Chain, assets))
 	}
 	return f.Heuristic
-}
-
-func maxHop(d *Document) int {
-	m := 0
-	for _, e := range d.Edges {
-		m = max(m, e.Hop)
-	}
-	return m
 }
 
 // amount writes base units of an asset in whole units with its symbol.
