@@ -55,11 +55,9 @@ func (n *Node) SpendExact(ctx context.Context, ins []wire.OutPoint, outs ...*wir
 	if err != nil {
 		return nil, err
 	}
-	if _, err := do(ctx, func() (*chainhash.Hash, error) { return n.client.SendRawTransaction(tx, false) }); err != nil {
-		return nil, fmt.Errorf("sendrawtransaction %s: %w", tx.TxHash(), err)
+	if err := n.send(ctx, tx, ins); err != nil {
+		return nil, err
 	}
-	n.Wallet.Forget(ins...)
-	n.Wallet.Add(tx)
 	return tx, nil
 }
 

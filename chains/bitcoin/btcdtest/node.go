@@ -323,12 +323,21 @@ func (n *Node) Spend(ctx context.Context, ins []wire.OutPoint, outs ...*wire.TxO
 	if err != nil {
 		return nil, err
 	}
+	if err := n.send(ctx, tx, ins); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+// send sends a signed transaction spending ins with sendrawtransaction and
+// updates the wallet.
+func (n *Node) send(ctx context.Context, tx *wire.MsgTx, ins []wire.OutPoint) error {
 	if _, err := do(ctx, func() (*chainhash.Hash, error) { return n.client.SendRawTransaction(tx, false) }); err != nil {
-		return nil, fmt.Errorf("sendrawtransaction %s: %w", tx.TxHash(), err)
+		return fmt.Errorf("sendrawtransaction %s: %w", tx.TxHash(), err)
 	}
 	n.Wallet.Forget(ins...)
 	n.Wallet.Add(tx)
-	return tx, nil
+	return nil
 }
 
 // Connect has the node open a peer connection to other.
