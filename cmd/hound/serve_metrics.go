@@ -173,34 +173,13 @@ func (s *apiServer) writeMetrics(w io.Writer) {
 			}
 		}
 	}
-	if len(ready.Syncs) > 0 {
-		p.family("hound_sync_height", "gauge", "The last block the server's sync of a chain has stored.")
-		for _, st := range ready.Syncs {
-			p.sample("hound_sync_height", float64(st.Height), "chain", st.Chain)
+	for _, m := range syncMetrics {
+		if len(ready.Syncs) == 0 {
+			break
 		}
-		p.family("hound_sync_passes_total", "counter", "Sync passes completed without an error.")
+		p.family(m.name, m.kind, m.help)
 		for _, st := range ready.Syncs {
-			p.sample("hound_sync_passes_total", float64(st.Passes), "chain", st.Chain)
-		}
-		p.family("hound_sync_failures_total", "counter", "Sync passes that ended in an error (retried at the next interval).")
-		for _, st := range ready.Syncs {
-			p.sample("hound_sync_failures_total", float64(st.Failures), "chain", st.Chain)
-		}
-		p.family("hound_sync_blocks_total", "counter", "Blocks the server's syncs have written.")
-		for _, st := range ready.Syncs {
-			p.sample("hound_sync_blocks_total", float64(st.Blocks), "chain", st.Chain)
-		}
-		p.family("hound_sync_last_error", "gauge", "1 when the last sync pass of a chain failed.")
-		for _, st := range ready.Syncs {
-			p.sample("hound_sync_last_error", promBool(st.Failing), "chain", st.Chain)
-		}
-		p.family("hound_sync_last_success_timestamp_seconds", "gauge", "When the last sync pass of a chain completed, in seconds since the Unix epoch (0: never).")
-		for _, st := range ready.Syncs {
-			var ts float64
-			if t, err := time.Parse(time.RFC3339, st.LastOK); err == nil {
-				ts = float64(t.Unix())
-			}
-			p.sample("hound_sync_last_success_timestamp_seconds", ts, "chain", st.Chain)
+			p.sample(m.name, m.value(&st), "chain", st.Chain)
 		}
 	}
 	p.family("hound_store_size_bytes", "gauge", "Bytes the store's files take on disk.")
@@ -265,4 +244,28 @@ func (l *serveLimiter) sweep(now time.Time) {
 			delete(l.clients, k)
 		}
 	}
+}
+
+// syncMetrics are the per-chain metrics of the server's syncs.
+var syncMetrics = []struct {
+	name, kind, help string
+	value            func(*serveSyncStatus) float64
+}{
+	{"hound_sync_height", "gauge", "The last block the server's sync of a chain has stored.",
+		func(st *serveSyncStatus) float64 { return float64(st.Height) }},
+	{"hound_sync_passes_total", "counter", "Sync passes completed without an error.",
+		func(st *serveSyncStatus) float64 { return float64(st.Passes) }},
+	{"hound_sync_failures_total", "counter", "Sync passes that ended in an error (retried at the next interval).",
+		func(st *serveSyncStatus) float64 { return float64(st.Failures) }},
+	{"hound_sync_blocks_total", "counter", "Blocks the server's syncs have written.",
+		func(st *serveSyncStatus) float64 { return float64(st.Blocks) }},
+	{"hound_sync_last_error", "gauge", "1 when the last sync pass of a chain failed.",
+		func(st *serveSyncStatus) float64 { return promBool(st.Failing) }},
+	{"hound_sync_last_success_timestamp_seconds", "gauge", "When the last sync pass of a chain completed, in seconds since the Unix epoch (0: never).",
+		func(st *serveSyncStatus) float64 {
+			if t, err := time.Parse(time.RFC3339, st.LastOK); err == nil {
+				return float64(t.Unix())
+			}
+			return 0
+		}},
 }
