@@ -154,3 +154,16 @@ func (c *Confidence) UnmarshalJSON(b []byte) error {
 	*c = v
 	return nil
 }
+
+// MarshalBinary writes the confidence as its score and level, two bytes
+// (a saved trace keeps the labels it used).
+func (c Confidence) MarshalBinary() ([]byte, error) { return []byte{c.score, c.level}, nil }
+
+// UnmarshalBinary reads what MarshalBinary wrote.
+func (c *Confidence) UnmarshalBinary(b []byte) error {
+	if len(b) != 2 || (b[1] != numeric && int(b[1]) > len(levels)) {
+		return fmt.Errorf("confidence %x: not one MarshalBinary wrote", b)
+	}
+	c.score, c.level = b[0], b[1]
+	return nil
+}

@@ -1,6 +1,7 @@
 package labels
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 	"time"
@@ -68,6 +69,27 @@ func (d *Date) UnmarshalText(b []byte) error {
 	v, err := ParseDate(string(b))
 	if err != nil {
 		return err
+	}
+	*d = v
+	return nil
+}
+
+// MarshalBinary writes the day as four bytes, year*10000+month*100+day
+// big-endian (a saved trace keeps the labels it used).
+func (d Date) MarshalBinary() ([]byte, error) {
+	return binary.BigEndian.AppendUint32(nil, uint32(d.ymd)), nil
+}
+
+// UnmarshalBinary reads what MarshalBinary wrote.
+func (d *Date) UnmarshalBinary(b []byte) error {
+	if len(b) != 4 {
+		return fmt.Errorf("date %x: not one MarshalBinary wrote", b)
+	}
+	v := Date{int32(binary.BigEndian.Uint32(b))}
+	if !v.IsZero() {
+		if _, err := ParseDate(v.String()); err != nil {
+			return err
+		}
 	}
 	*d = v
 	return nil

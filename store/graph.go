@@ -16,25 +16,44 @@ import (
 // outputs paid to and the inputs spending from a UTXO address. It is how
 // the tracer reads the flow graph; it stops at fn's first error.
 func (s *Store) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+	return s.flows(ctx, n, nil, fn)
+}
+
+// FlowsAfter calls fn with the flows of node n that come after position
+// after, in chain order: what an account or an address gained since a
+// trace last read it, found with one seek. A transaction's flows are all
+// at one position: it has none after it.
+func (s *Store) FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos, fn func(chains.Flow) error) error {
+	if n.Kind == chains.TxNode {
+		return nil
+	}
+	// Past both directions of the flow at after.
+	return s.flows(ctx, n, append(appendPos(nil, after), 0xff), fn)
+}
+
+// flows serves Flows and FlowsAfter: from, if set, is where in a node's
+// flow keys (after the node's prefix) the scan starts.
+func (s *Store) flows(ctx context.Context, n chains.Node, from []byte, fn func(chains.Flow) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
 		switch n.Kind {
 		case chains.AccountNode:
-			return accountFlows(ctx, txn, n, fn)
+			return accountFlows(ctx, txn, n, from, fn)
 		case chains.TxNode:
 			return txFlows(txn, n, fn)
 		case chains.HoldingNode:
-			return holdingFlows(ctx, txn, n, fn)
+			return holdingFlows(ctx, txn, n, from, fn)
 		}
 		return fmt.Errorf("flows of %s: unknown kind of node", n)
 	})
 }
 
-// scanFlows walks the 'F' keys of address a and asset.
-func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, fn func(t chains.Transfer, in bool, flags byte) error) error {
+// scanFlows walks the 'F' keys of address a and asset, from the key suffix
+// from on (nil for all).
+func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, from []byte, fn func(t chains.Transfer, in bool, flags byte) error) error {
 	prefix := appendAsset(nodeKey(c, a), c, asset)
 	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
 	defer it.Close()
-	for it.Seek(prefix); it.ValidForPrefix(prefix); it.Next() {
+	for it.Seek(append(prefix[:len(prefix):len(prefix)], from...)); it.ValidForPrefix(prefix); it.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -59,8 +78,8 @@ func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Ad
 	return nil
 }
 
-func accountFlows(ctx context.Context, txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
-	return scanFlows(ctx, txn, n.Chain, n.Address, n.Asset, func(t chains.Transfer, in bool, flags byte) error {
+func accountFlows(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+	return scanFlows(ctx, txn, n.Chain, n.Address, n.Asset, from, func(t chains.Transfer, in bool, flags byte) error {
 		other := t.To
 		if in {
 			other = t.From
@@ -131,14 +150,14 @@ func txFlows(txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
 // holdingFlows serves a UTXO address: the outputs paid to it (from the
 // transactions that created them) and the inputs that spend them (into the
 // spending transactions).
-func holdingFlows(ctx context.Context, txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
+func holdingFlows(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
 	type spend struct {
 		f   chains.Flow
 		key []byte
 	}
 	var flows []chains.Flow
 	var spends []spend
-	err := scanFlows(ctx, txn, n.Chain, n.Address, chains.Native, func(t chains.Transfer, in bool, _ byte) error {
+	err := scanFlows(ctx, txn, n.Chain, n.Address, chains.Native, from, func(t chains.Transfer, in bool, _ byte) error {
 		f := chains.Flow{Pos: t.Pos, Tx: t.Tx, Time: t.Time, In: in, Amount: t.Amount, Kind: t.Kind,
 			Other: chains.TxOf(n.Chain, t.Tx), Address: n.Address}
 		if in {

@@ -62,6 +62,8 @@ package store
 //	'L' name generation(8) chunk(4)      up to 1000 labels of the set's generation, as a hound.labels/v1 JSON document
 //	'Z' name                             saved case (name: length byte, then the name): the record the command
 //	                                     line wrote (JSON: parameters, heights, result)
+//	'z' name                             the case's walk at its end, what a rerun continues from (the trace
+//	                                     package's encoding, opaque here)
 //	'H' name 'r'                         batch job (name: length byte, then the name): its last finished run and the
 //	                                     one before (JSON: {"last": run, "before": run}; run: id, generation, started,
 //	                                     finished, rows)
@@ -109,6 +111,7 @@ const (
 	prefixLabelSet   = 'M'
 	prefixLabels     = 'L'
 	prefixCase       = 'Z'
+	prefixCaseWalk   = 'z'
 
 	prefixJob             = 'H'
 	prefixExposureMeta    = 'A'

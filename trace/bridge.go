@@ -48,6 +48,9 @@ func (w *walker) bridge(e *Edge, m Memo, contract chains.Address, ev *chains.Eve
 	if err != nil {
 		return err
 	}
+	if w.opts.Resumable {
+		w.bridges = append(w.bridges, bridgeRead{in: e, memo: m, out: out, confidence: confidence})
+	}
 	if out != nil {
 		f.Outbound, f.Confidence = out, confidence
 		if confidence < 1 {
@@ -60,6 +63,16 @@ func (w *walker) bridge(e *Edge, m Memo, contract chains.Address, ev *chains.Eve
 	}
 	w.res.Edges = append(w.res.Edges, out)
 	return w.deliver(out, &chains.Flow{Link: out.link})
+}
+
+// bridgeRead is a bridge inbound and the payout matched to it when the
+// walk passed it: later blocks may bring the payout, or an exact match
+// in place of a fallback.
+type bridgeRead struct {
+	in         *Edge
+	memo       Memo
+	out        *Edge
+	confidence float64
 }
 
 // outbound finds the payout of bridge inbound e: first by the OUT:<hash>

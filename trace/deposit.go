@@ -158,27 +158,44 @@ func (w *walker) clusterDeposit(e *Edge) (bool, error) {
 	if w.cluster == nil {
 		return false, nil
 	}
-	l, ok := w.inCluster[e.Address]
+	at := chains.HoldingOf(e.To.Chain, e.Address)
+	l, ok := w.inCluster[at]
 	if !ok {
-		members, _, err := w.cluster.Cluster(w.ctx, e.To.Chain, e.Address, ClusterLimit)
-		if err != nil {
-			return false, fmt.Errorf("cluster of %s: %w", e.Address, err)
+		var err error
+		if l, err = w.clusterExchange(at); err != nil {
+			return false, err
 		}
-		for _, m := range members {
-			if m != e.Address {
-				if l = w.labelOf(e.To.Chain, m, labels.Exchange); l != nil {
-					break
-				}
-			}
-		}
-		w.inCluster[e.Address] = l
+		w.inCluster[at] = l
 	}
 	if l == nil {
 		return false, nil
 	}
+	w.clusterFinding(e, l)
+	return true, nil
+}
+
+// clusterFinding reports e as an exchange deposit by the cluster of its
+// address, which holds the exchange wallet of label l.
+func (w *walker) clusterFinding(e *Edge, l *labels.Label) {
 	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingExchangeDeposit, Chain: e.To.Chain, Address: e.Address,
 		Entity: l.Entity, Edge: e, Hop: e.Hop, Heuristic: "cluster", Label: l, Confidence: ConfidenceCoSpend, Wallet: l.Address})
-	return true, nil
+}
+
+// clusterExchange returns the label of a labelled exchange wallet in the
+// stored cluster of UTXO address n, if any.
+func (w *walker) clusterExchange(n chains.Node) (*labels.Label, error) {
+	members, _, err := w.cluster.Cluster(w.ctx, n.Chain, n.Address, ClusterLimit)
+	if err != nil {
+		return nil, fmt.Errorf("cluster of %s: %w", n.Address, err)
+	}
+	for _, m := range members {
+		if m != n.Address {
+			if l := w.labelOf(n.Chain, m, labels.Exchange); l != nil {
+				return l, nil
+			}
+		}
+	}
+	return nil, nil
 }
 
 // clusters reports the depositors of each exchange deposit address that

@@ -76,29 +76,62 @@ func (w *walker) mixer(e *Edge, dep *chains.Event) error {
 	}
 	w.res.Findings = append(w.res.Findings, Finding{Kind: FindingMixer, Chain: c, Address: pool, Entity: entity, Edge: e, Hop: e.Hop,
 		Heuristic: "event:Deposit", Label: l, Confidence: 1, Denomination: dep.Amount})
+	exits, err := w.mixerExits(e, dep)
+	if err != nil {
+		return err
+	}
+	if w.opts.Resumable {
+		w.mixers = append(w.mixers, mixerRead{dep: e, ev: *dep, exits: exits})
+	}
+	for _, x := range exits {
+		if err := w.mixerExit(e, dep, &x.wd, entity, x.heuristic, x.confidence); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// mixerMatch is a pool withdrawal a heuristic links to a deposit.
+type mixerMatch struct {
+	wd         chains.Event
+	heuristic  string
+	confidence float64
+}
+
+// mixerRead is a tainted pool deposit and the withdrawals linked to it
+// when the walk passed it: later blocks may add to them.
+type mixerRead struct {
+	dep   *Edge
+	ev    chains.Event
+	exits []mixerMatch
+}
+
+// mixerExits lists the pool's withdrawals after deposit dep (edge e) that
+// the heuristics link to it, in chain order.
+func (w *walker) mixerExits(e *Edge, dep *chains.Event) ([]mixerMatch, error) {
+	c, pool := e.To.Chain, dep.Contract
 	depositors := map[chains.Address]bool{dep.From: true}
 	if e.From.Kind == chains.AccountNode {
 		depositors[e.From.Address] = true
 	}
 	linked, err := w.linkedTo(chains.AccountOf(c, dep.From, chains.Native), pool)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return w.proto.ContractEvents(w.ctx, c, pool, chains.EventMixerWithdrawal, func(wd chains.Event) error {
+	var out []mixerMatch
+	err = w.proto.ContractEvents(w.ctx, c, pool, chains.EventMixerWithdrawal, func(wd chains.Event) error {
 		if !dep.Pos.Less(wd.Pos) || wd.Amount == nil {
 			return nil
 		}
-		heuristic, confidence := "", 0.0
 		switch {
 		case depositors[wd.To]:
-			heuristic, confidence = "address-match", ConfidenceAddressMatch
+			out = append(out, mixerMatch{wd, "address-match", ConfidenceAddressMatch})
 		case linked[wd.To] >= LinkedTxs:
-			heuristic, confidence = "linked-addresses", ConfidenceLinkedAddresses
-		default:
-			return nil
+			out = append(out, mixerMatch{wd, "linked-addresses", ConfidenceLinkedAddresses})
 		}
-		return w.mixerExit(e, dep, &wd, entity, heuristic, confidence)
+		return nil
 	})
+	return out, err
 }
 
 // mixerExit reports one linked withdrawal: its payout to the recipient

@@ -160,6 +160,14 @@ func (pg *propAccountGraph) sender(r *rand.Rand) int {
 func (pg *propAccountGraph) commit(t testing.TB) *store.Store {
 	t.Helper()
 	s := tempStore(t)
+	if err := s.Commit(chains.Ethereum, pg.chainBlocks(), nil); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// chainBlocks is the graph as the blocks of a chain.
+func (pg *propAccountGraph) chainBlocks() []*chains.Block {
 	var blocks []*chains.Block
 	var parent chains.Hash
 	for _, tr := range pg.transfers {
@@ -181,10 +189,7 @@ func (pg *propAccountGraph) commit(t testing.TB) *store.Store {
 		b.Transfers = append(b.Transfers, chains.Transfer{Chain: chains.Ethereum, Tx: tr.tx, Pos: tr.pos, Time: b.Time,
 			From: from, To: to, Asset: chains.Native, Amount: tr.amount, Kind: kind})
 	}
-	if err := s.Commit(chains.Ethereum, blocks, nil); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return blocks
 }
 
 // refAccount is the reference state of one account node: its balance and
@@ -722,6 +727,14 @@ func genUTXOGraph(r *rand.Rand, g int, payThief, seedFirst bool) *propUTXOGraph 
 func (pg *propUTXOGraph) commit(t testing.TB, g int) *store.Store {
 	t.Helper()
 	s := tempStore(t)
+	if err := s.Commit(chains.Bitcoin, pg.chainBlocks(g), nil); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// chainBlocks is graph g as the blocks of a chain.
+func (pg *propUTXOGraph) chainBlocks(g int) []*chains.Block {
 	var bs []*chains.Block
 	var parent chains.Hash
 	for i, txs := range pg.blocks {
@@ -730,10 +743,7 @@ func (pg *propUTXOGraph) commit(t testing.TB, g int) *store.Store {
 		bs = append(bs, b)
 		parent = b.Hash
 	}
-	if err := s.Commit(chains.Bitcoin, bs, nil); err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return bs
 }
 
 // refSplit shares a transaction's input taint among its outputs and its

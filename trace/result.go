@@ -38,6 +38,9 @@ type Edge struct {
 	// cause is the edge whose taint this one carries on where From is a
 	// node the walk did not follow (a bridge payout, a mixer exit).
 	cause *Edge
+	// received says the edge's taint was counted at To; held that it
+	// rests there, an output no transaction had spent yet.
+	received, held bool
 }
 
 // Chain is the chain the edge's transaction is on: the chain it enters
@@ -139,6 +142,7 @@ type Result struct {
 	Late int
 
 	pathTo func(*Edge) []*Edge
+	state  []byte
 }
 
 // PathTo returns the path that carried the most taint to edge e, from a

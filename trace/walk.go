@@ -42,6 +42,9 @@ type Options struct {
 	// KeepPaths keeps what Result.PathTo needs (the walk's record of each
 	// node's inflows), which otherwise goes when the walk ends.
 	KeepPaths bool
+	// Resumable keeps the walk's state at its end (Result.State), from
+	// which Resume continues once the graph has grown.
+	Resumable bool
 }
 
 // Defaults of Options.
@@ -87,12 +90,13 @@ type node struct {
 	// stopped is a UTXO transaction that ends the branch (an exchange
 	// spends its inputs): its outputs carry no taint on.
 	stopped bool
-	// at, atIn, atTime and chain order the node in the queue: its next
-	// flow's position, direction and time, and its chain's code.
-	at     chains.Pos
-	atIn   bool
-	atTime uint64
-	chain  uint8
+	// ev orders the node in the queue: its next flow.
+	ev event
+	// count is how many flows the walk read of the node, the last of
+	// them at last; bounded says the fan-out bound applied to it.
+	count   int
+	last    chains.Pos
+	bounded bool
 	// resets are the positions of outflows that took an account node's
 	// last taint: a path leaving the node later came in after the last
 	// of them.
@@ -113,15 +117,48 @@ type walker struct {
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
 
-	proto       Protocol // nil when the graph has no events
-	cluster     Clusters // nil when the graph keeps no clusters
-	inCluster   map[chains.Address]*labels.Label
+	proto       Protocol                      // nil when the graph has no events
+	cluster     Clusters                      // nil when the graph keeps no clusters
+	inCluster   map[chains.Node]*labels.Label // a UTXO address's cluster's exchange, read once
 	txTransfers map[txKey][]chains.Transfer
 	txEvents    map[txKey][]chains.Event
 	swapped     map[swapKey]bool
 	deposits    map[chains.Node]*depositAddress
 	exits       map[chains.Ref]bool
 	linked      map[chains.Node]map[chains.Address]int
+
+	// What Resume needs: the last flow stepped, and the heuristics'
+	// reads of data that may grow (a pool's later withdrawals, a bridge's
+	// payouts), to check against the grown graph.
+	last    event
+	mixers  []mixerRead
+	bridges []bridgeRead
+}
+
+// event is one flow of one node in the walk's order: its position,
+// direction and time, and its chain's code.
+type event struct {
+	at    chains.Pos
+	in    bool
+	time  uint64
+	chain uint8
+}
+
+// before reports whether event a comes before b. At one position outflows
+// come first, so taint leaves a node before it arrives at the next; flows
+// of different chains are ordered by block time.
+func (a event) before(b event) bool {
+	if a.chain != b.chain {
+		// Two chains share no block numbers: their flows meet in time.
+		if a.time != b.time {
+			return a.time < b.time
+		}
+		return a.chain < b.chain
+	}
+	if a.at != b.at {
+		return a.at.Less(b.at)
+	}
+	return !a.in && b.in
 }
 
 // arrival is taint on its way into a node, and the fewest hops it took.
@@ -142,13 +179,7 @@ type pendingKey struct {
 // tainted: all value they receive is stolen. lk gives labels; nil finds
 // nothing.
 func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
-	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
-		pending: map[pendingKey]*arrival{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
-		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
-		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{}}
-	w.proto, _ = g.(Protocol)
-	w.cluster, _ = g.(Clusters)
-	w.inCluster = map[chains.Address]*labels.Label{}
+	w := newWalker(ctx, g, lk, seeds, opts)
 	for _, s := range seeds {
 		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
@@ -156,6 +187,24 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 		}
 		n.seed = true
 	}
+	return w.run()
+}
+
+func newWalker(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) *walker {
+	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
+		pending: map[pendingKey]*arrival{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
+		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
+		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{},
+		inCluster: map[chains.Node]*labels.Label{}}
+	w.proto, _ = g.(Protocol)
+	w.cluster, _ = g.(Clusters)
+	return w
+}
+
+// run steps the queued nodes in chain order until none has a flow left,
+// then finishes the result.
+func (w *walker) run() (*Result, error) {
+	ctx := w.ctx
 	for steps := 0; w.queue.Len() > 0; {
 		n := heap.Pop(&w.queue).(*node)
 		// Step the node for as long as its next flow comes before every
@@ -166,14 +215,20 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 					return nil, err
 				}
 			}
+			w.last = n.ev
 			if err := w.step(n); err != nil {
 				return nil, fmt.Errorf("trace %s: %w", n.id, err)
 			}
 			if !w.ready(n) {
-				n.flows, n.acct, n.ins, n.outs = nil, nil, nil, nil // done: keep memory to the frontier
+				// Done: keep memory to the frontier (a resumable walk
+				// keeps the balances the next flows would change).
+				n.flows, n.ins, n.outs = nil, nil, nil
+				if !w.opts.Resumable {
+					n.acct = nil
+				}
 				break
 			}
-			if w.queue.Len() > 0 && w.queue.before(w.queue[0], n) {
+			if w.queue.Len() > 0 && w.queue[0].ev.before(n.ev) {
 				heap.Push(&w.queue, n)
 				break
 			}
@@ -181,6 +236,13 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if w.opts.Resumable {
+		state, err := w.save()
+		if err != nil {
+			return nil, err
+		}
+		w.res.state = state
 	}
 	w.finish()
 	if w.opts.KeepPaths {
@@ -202,7 +264,7 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 	if w.hubs[id] {
 		return nil, nil
 	}
-	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model)}
+	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), bounded: bounded}
 	err := w.g.Flows(w.ctx, id, func(f chains.Flow) error {
 		if bounded && len(n.flows) == w.opts.FanOut {
 			return errHub
@@ -222,6 +284,9 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 	// a transfer to oneself carries its taint back in.
 	if !slices.IsSortedFunc(n.flows, flowOrder) {
 		slices.SortStableFunc(n.flows, flowOrder)
+	}
+	if n.count = len(n.flows); n.count > 0 {
+		n.last = n.flows[n.count-1].Pos
 	}
 	if id.Kind == chains.TxNode {
 		from = chains.Pos{}
@@ -279,7 +344,7 @@ func (w *walker) ready(n *node) bool {
 		return false
 	}
 	f := &n.flows[n.next]
-	n.at, n.atIn, n.atTime, n.chain = f.Pos, f.In, f.Time, n.id.Chain.Code()
+	n.ev = event{at: f.Pos, in: f.In, time: f.Time, chain: n.id.Chain.Code()}
 	return true
 }
 
@@ -535,9 +600,16 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 		return err
 	}
 	if to.Kind == chains.HoldingNode {
-		return nil // an unspent output: the money rests here
+		e.held = true // an unspent output: the money rests here
+		return nil
 	}
-	n, err := w.touch(to, e.Pos, e.Hop, true)
+	return w.enter(e, f)
+}
+
+// enter follows edge e into the node it reaches, flow f of that node: a
+// hub finding there, or its taint on its way into the node.
+func (w *walker) enter(e *Edge, f *chains.Flow) error {
+	n, err := w.touch(e.To, e.Pos, e.Hop, true)
 	if err != nil {
 		return err
 	}
@@ -612,6 +684,7 @@ func (w *walker) received(e *Edge) {
 	}
 	t.Add(t, e.Tainted)
 	w.in[e.To] = append(w.in[e.To], e)
+	e.received = true
 }
 
 // stops are the label categories that end a branch, with their findings.
@@ -730,30 +803,13 @@ func (w *walker) path(e *Edge) []*Edge {
 	}
 }
 
-// eventQueue orders nodes by the position of their next flow; at one
-// position outflows come first, so taint leaves a node before it arrives at
-// the next. Nodes of different chains are ordered by block time.
+// eventQueue orders nodes by their next flow (event.before).
 type eventQueue []*node
 
 func (q eventQueue) Len() int           { return len(q) }
-func (q eventQueue) Less(i, j int) bool { return q.before(q[i], q[j]) }
-
-// before reports whether node a's next flow comes before node b's.
-func (eventQueue) before(a, b *node) bool {
-	if a.chain != b.chain {
-		// Two chains share no block numbers: their flows meet in time.
-		if a.atTime != b.atTime {
-			return a.atTime < b.atTime
-		}
-		return a.chain < b.chain
-	}
-	if a.at != b.at {
-		return a.at.Less(b.at)
-	}
-	return !a.atIn && b.atIn
-}
-func (q eventQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)   { *q = append(*q, x.(*node)) }
+func (q eventQueue) Less(i, j int) bool { return q[i].ev.before(q[j].ev) }
+func (q eventQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
+func (q *eventQueue) Push(x any)        { *q = append(*q, x.(*node)) }
 func (q *eventQueue) Pop() any {
 	old := *q
 	n := old[len(old)-1]

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/store"
+	"github.com/houndtrace/hound/trace"
 	"github.com/houndtrace/hound/trace/report"
 )
 
@@ -39,11 +41,136 @@ type caseRecord struct {
 	Updated string           `json:"updated"`
 	Params  caseParams       `json:"params"`
 	Result  *report.Document `json:"result"`
+	// Walk says what the walk saved beside the record saw, which a rerun
+	// checks before it continues from it.
+	Walk *caseWalk `json:"walk,omitempty"`
 }
 
-func saveCase(st *store.Store, name string, p caseParams, doc *report.Document) error {
+// caseWalk is what a saved walk depends on beyond its parameters: the
+// labels (their digest) and, per chain, the blocks up to the height it saw
+// (coverage).
+type caseWalk struct {
+	LabelsDigest string            `json:"labels_digest"`
+	Coverage     map[string]string `json:"coverage"`
+}
+
+// caseRun is one run of a case: its result, the walk a rerun continues
+// from, and how a rerun got the result.
+type caseRun struct {
+	doc   *report.Document
+	walk  *caseWalk
+	state []byte
+	how   string
+}
+
+// runCase traces a case's parameters p. Given the case's record and saved
+// walk (a rerun), it continues that walk over the blocks synced since
+// when nothing it depends on changed, and traces afresh otherwise; run.how
+// says which, and why. Both give the result a fresh trace gives.
+func runCase(ctx context.Context, g *globalOptions, st *store.Store, p caseParams, old *caseRecord, state []byte) (*caseRun, error) {
+	s, err := prepareTrace(ctx, g, st, p)
+	if err != nil {
+		return nil, err
+	}
+	s.opts.Resumable = true
+	digest, err := labelsDigest(s.idx)
+	if err != nil {
+		return nil, err
+	}
+	run := &caseRun{walk: &caseWalk{LabelsDigest: digest, Coverage: map[string]string{}}}
+	var res *trace.Result
+	if old != nil {
+		reason, err := continuable(st, old, state, digest)
+		if err != nil {
+			return nil, err
+		}
+		if reason == "" {
+			res, err = trace.Resume(ctx, st, s.idx, s.seeds, s.opts, state)
+			switch {
+			case err == nil:
+				run.how = "continued from the saved walk"
+			case errors.Is(err, trace.ErrStale):
+				reason = strings.TrimPrefix(err.Error(), trace.ErrStale.Error()+": ")
+			default:
+				return nil, err
+			}
+		}
+		if res == nil {
+			run.how = "traced afresh: " + reason
+		}
+	}
+	if res == nil {
+		if res, err = trace.Trace(ctx, st, s.idx, s.seeds, s.opts); err != nil {
+			return nil, err
+		}
+	}
+	if run.doc, err = traceDocument(st, s.idx, s.namer, res); err != nil {
+		return nil, err
+	}
+	for c, h := range run.doc.Heights {
+		if run.walk.Coverage[c], err = coverage(st, chains.Chain(c), h); err != nil {
+			return nil, err
+		}
+	}
+	run.state = res.State()
+	return run, nil
+}
+
+// continuable says why a case's saved walk cannot be continued, or "" if
+// it can (as far as the command line can tell: trace.Resume checks the
+// rest).
+func continuable(st *store.Store, old *caseRecord, state []byte, digest string) (string, error) {
+	switch {
+	case old.Walk == nil || state == nil:
+		return "the case has no saved walk", nil
+	case old.Walk.LabelsDigest != digest:
+		return "the labels changed", nil
+	}
+	for c, was := range old.Walk.Coverage {
+		h := old.Result.Heights[c]
+		now, err := coverage(st, chains.Chain(c), h)
+		if err != nil {
+			return "", err
+		}
+		if was != "" && now != was {
+			return fmt.Sprintf("the blocks of %s up to %d changed (a reorg, or a resync)", c, h), nil
+		}
+	}
+	return "", nil
+}
+
+// coverage sums up the blocks chain c holds up to height h: the main
+// range's first block and the hash at h, and the detached segments below
+// h. Two equal coverages hold the same blocks up to h; "" is an empty
+// chain.
+func coverage(st *store.Store, c chains.Chain, h uint64) (string, error) {
+	cp, ok, err := st.Checkpoint(c)
+	if err != nil || !ok {
+		return "", err
+	}
+	var b strings.Builder
+	if cp.Height >= h && h >= cp.First {
+		hash, err := st.BlockHash(c, h)
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%d-%d %x", cp.First, h, hash[:])
+	}
+	segs, err := st.Segments(c)
+	if err != nil {
+		return "", err
+	}
+	for _, g := range segs {
+		if g.First <= h {
+			fmt.Fprintf(&b, " %d-%d", g.First, min(g.Height, h))
+		}
+	}
+	return b.String(), nil
+}
+
+func saveCase(st *store.Store, name string, p caseParams, run *caseRun) error {
 	now := time.Now().UTC().Format(time.RFC3339)
-	rec := caseRecord{Schema: "hound.case/v1", Name: name, Created: now, Updated: now, Params: p, Result: doc}
+	rec := caseRecord{Schema: "hound.case/v1", Name: name, Created: now, Updated: now, Params: p, Result: run.doc, Walk: run.walk}
 	if old, ok, err := loadCase(st, name); err != nil {
 		return err
 	} else if ok {
@@ -53,7 +180,7 @@ func saveCase(st *store.Store, name string, p caseParams, doc *report.Document) 
 	if err != nil {
 		return err
 	}
-	return st.PutCase(name, b)
+	return st.PutCase(name, b, run.state)
 }
 
 func loadCase(st *store.Store, name string) (*caseRecord, bool, error) {
@@ -73,8 +200,14 @@ func newCaseCommand(g *globalOptions) *cobra.Command {
 		Use:   "case",
 		Short: "Saved traces: list, show and run them again after a sync",
 		Long: `A case is a trace saved with hound trace --case NAME: its parameters, the chain heights it
-saw and its result. hound case rerun NAME traces again with the same parameters over what
-the store holds now (after a sync of new blocks, say) and says what changed. hound case
+saw and its result, and the walk at its end. hound case rerun NAME runs it again over what
+the store holds now (after a sync of new blocks, say) and says what changed: it continues
+the saved walk from its frontier (the nodes still holding taint, the outputs left unspent)
+over the new blocks, or, where something the walk decided has changed since (new labels, a
+reorg below the heights it saw, a node now past the fan-out bound, a new mixer withdrawal or
+bridge payout linked to an old deposit, a later block of one chain older than the walk's last
+flow on another), traces afresh. Either way the result equals a fresh trace; the first line
+says which it did, and why. hound case
 report NAME -o FILE writes its report: one HTML page with the graph and the freeze-request
 packet.`,
 	}
@@ -92,7 +225,7 @@ packet.`,
 		Short: "Run a saved case again over the store as it is now, and save the new result",
 		Args:  exactArgs(1, "a case name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCaseRerun(cmd.Context(), cmd.OutOrStdout(), g, args[0], rerunOpts.Format, rerunOpts.Out)
+			return runCaseRerun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, args[0], rerunOpts.Format, rerunOpts.Out)
 		},
 	}
 	for _, c := range []*cobra.Command{show, rerun} {
@@ -233,19 +366,24 @@ func runCaseShow(w io.Writer, g *globalOptions, name, format, out string) error 
 	return writeTrace(w, out, format, rec.Result, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }
 
-func runCaseRerun(ctx context.Context, w io.Writer, g *globalOptions, name, format, out string) error {
+func runCaseRerun(ctx context.Context, w, errw io.Writer, g *globalOptions, name, format, out string) error {
 	st, rec, err := openCase(g, name, format)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	doc, err := computeTrace(ctx, g, st, rec.Params)
+	state, _, err := st.CaseWalk(name)
 	if err != nil {
 		return err
 	}
-	if err := saveCase(st, name, rec.Params, doc); err != nil {
+	run, err := runCase(ctx, g, st, rec.Params, rec, state)
+	if err != nil {
 		return err
 	}
+	if err := saveCase(st, name, rec.Params, run); err != nil {
+		return err
+	}
+	doc := run.doc
 	old := map[string]bool{}
 	for _, f := range rec.Result.Findings {
 		old[f.Kind+" "+f.Address+" "+f.Tx+" "+f.Asset] = true
@@ -256,8 +394,10 @@ func runCaseRerun(ctx context.Context, w io.Writer, g *globalOptions, name, form
 			added++
 		}
 	}
-	if format == "table" && out == "" {
-		fmt.Fprintf(w, "case %s: %d finding(s) before, %d now, %d new\n", name, len(rec.Result.Findings), len(doc.Findings), added)
+	note := w
+	if format != "table" || out != "" {
+		note = errw // keep the output the document alone
 	}
+	fmt.Fprintf(note, "case %s: %s; %d finding(s) before, %d now, %d new\n", name, run.how, len(rec.Result.Findings), len(doc.Findings), added)
 	return writeTrace(w, out, format, doc, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }

@@ -104,14 +104,17 @@ func runTrace(ctx context.Context, stdout io.Writer, g *globalOptions, opts trac
 	defer st.Close()
 	params := caseParams{Seeds: args, Actor: opts.Actor, Model: opts.Model, Hops: opts.Hops, Min: opts.Min,
 		Since: opts.Since, Until: opts.Until, FanOut: opts.FanOut, FollowMixers: opts.FollowMixers}
-	doc, err := computeTrace(ctx, g, st, params)
+	var doc *report.Document
+	if opts.Case == "" {
+		doc, err = computeTrace(ctx, g, st, params)
+	} else {
+		var run *caseRun
+		if run, err = runCase(ctx, g, st, params, nil, nil); err == nil {
+			doc, err = run.doc, saveCase(st, opts.Case, params, run)
+		}
+	}
 	if err != nil {
 		return err
-	}
-	if opts.Case != "" {
-		if err := saveCase(st, opts.Case, params, doc); err != nil {
-			return err
-		}
 	}
 	return writeTrace(stdout, opts.Out, opts.Format, doc, storeAssets{namerOf(st)}, htmlOptions(traceTitle(params), params))
 }
@@ -150,6 +153,27 @@ func htmlOptions(title string, p caseParams) report.HTMLOptions {
 
 // computeTrace runs a trace with the given parameters over the store.
 func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p caseParams) (*report.Document, error) {
+	s, err := prepareTrace(ctx, g, st, p)
+	if err != nil {
+		return nil, err
+	}
+	res, err := trace.Trace(ctx, st, s.idx, s.seeds, s.opts)
+	if err != nil {
+		return nil, err
+	}
+	return traceDocument(st, s.idx, s.namer, res)
+}
+
+// traceSetup is a trace's parameters read against the store: the labels,
+// the seeds and the walk's options.
+type traceSetup struct {
+	idx   *labels.Set
+	seeds []chains.Node
+	opts  trace.Options
+	namer func(chains.Chain) *assetNamer
+}
+
+func prepareTrace(ctx context.Context, g *globalOptions, st *store.Store, p caseParams) (*traceSetup, error) {
 	model, err := trace.ParseModel(p.Model)
 	if err != nil {
 		return nil, usageError{fmt.Errorf("--model: %w", err)}
@@ -184,11 +208,7 @@ func computeTrace(ctx context.Context, g *globalOptions, st *store.Store, p case
 			return v
 		}
 	}
-	res, err := trace.Trace(ctx, st, idx, seeds, topts)
-	if err != nil {
-		return nil, err
-	}
-	return traceDocument(st, idx, namer, res)
+	return &traceSetup{idx: idx, seeds: seeds, opts: topts, namer: namer}, nil
 }
 
 // namerOf names assets from the store, one namer per chain.

@@ -151,7 +151,7 @@ func TestTraceEthereum(t *testing.T) {
 	check(c.SendETH(a, exchange, ether(10)))
 	commit()
 	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet")
-	rerun := mustHound(t, "case", "rerun", "run1", "--store", dir, "--labels", labelFile, "--format", "json")
+	rerun := rerunCase(t, "run1", "continued from the saved walk", "--store", dir, "--labels", labelFile)
 	fresh := mustHound(t, "trace", seedArg, "--store", dir, "--labels", labelFile, "--format", "json")
 	if rerun != fresh {
 		t.Fatal("the rerun of a case differs from a fresh trace of its parameters")
@@ -176,6 +176,46 @@ func TestTraceEthereum(t *testing.T) {
 	if !strings.HasPrefix(dot, "digraph trace {") || !strings.Contains(dot, `Test Exchange\n`) || !strings.Contains(dot, `label="7.5 ETH"`) {
 		t.Errorf("dot:\n%s", dot)
 	}
+
+	// The pool pays E back (a withdrawal to the depositor: an exit
+	// candidate by address match). The saved walk passed E's deposit
+	// without it, so the rerun traces afresh, and says why.
+	check(c.Transact(victim, pool, "Mixer", "withdraw", nil, c.Addr(e), [32]byte{0xaa}, c.Addr(e), new(big.Int)))
+	commit()
+	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet")
+	rerun = rerunCase(t, "run1", "traced afresh: pool "+lower(pool)+" has new withdrawals linked to the deposit", "--store", dir, "--labels", labelFile)
+	if fresh := mustHound(t, "trace", seedArg, "--store", dir, "--labels", labelFile, "--format", "json"); rerun != fresh {
+		t.Fatal("the rerun after a new withdrawal differs from a fresh trace")
+	}
+	if !strings.Contains(rerun, `"kind": "mixer_exit_candidate"`) {
+		t.Errorf("no exit candidate after the withdrawal:\n%s", rerun)
+	}
+	// With nothing new, the walk saved by that fresh run continues.
+	if again := rerunCase(t, "run1", "continued from the saved walk", "--store", dir, "--labels", labelFile); again != rerun {
+		t.Fatal("a rerun over the same blocks changed the result")
+	}
+	// New labels: whatever the walk passed may be labelled now.
+	more := filepath.Join(t.TempDir(), "more.csv")
+	os.WriteFile(more, []byte("chain,address,category,entity,actor,group,campaign,source,confidence\n"+
+		fmt.Sprintf("ethereum,%s,otc,Test OTC Desk,,,,test case,service_data\n", lower(c.Addr(cc)))), 0o644)
+	rerun = rerunCase(t, "run1", "traced afresh: the labels changed", "--store", dir, "--labels", labelFile, "--labels", more)
+	if !strings.Contains(rerun, `"entity": "Test OTC Desk"`) {
+		t.Errorf("the new label is not in the rerun:\n%s", rerun)
+	}
+}
+
+// rerunCase reruns a saved case for its JSON result and checks the note it
+// writes on standard error says how: continued, or traced afresh and why.
+func rerunCase(t *testing.T, name, how string, args ...string) string {
+	t.Helper()
+	r := hound(t, append([]string{"case", "rerun", name, "--format", "json"}, args...)...)
+	if r.code != 0 {
+		t.Fatalf("case rerun %s: exit %d\n%s", name, r.code, r.stderr)
+	}
+	if !strings.Contains(r.stderr, "case "+name+": "+how) {
+		t.Fatalf("case rerun %s: want %q, got:\n%s", name, how, r.stderr)
+	}
+	return r.stdout
 }
 
 // TestTraceBitcoin is the same kind of run on a real btcd regtest node:

@@ -1,0 +1,741 @@
+package trace
+
+import (
+	"bytes"
+	"container/heap"
+	"context"
+	"encoding/gob"
+	"errors"
+	"fmt"
+	"maps"
+	"math/big"
+	"slices"
+
+	"github.com/houndtrace/hound/chains"
+	"github.com/houndtrace/hound/labels"
+)
+
+// ErrStale is returned by Resume when a saved walk cannot be continued
+// into a result equal to a fresh trace: the graph changed under what the
+// walk already decided (see Resume). The caller traces afresh.
+var ErrStale = errors.New("the saved walk cannot be continued")
+
+// State returns the walk's state at its end, for Resume: nil unless the
+// trace ran with Options.Resumable.
+func (r *Result) State() []byte { return r.state }
+
+// Resume continues a walk saved by a trace with Options.Resumable (its
+// Result.State) over graph g, which has grown since by new blocks: the
+// frontier's nodes step their new flows, outputs spent since go on into
+// the transactions that spend them, and the walk carries on from there.
+// Its result equals a fresh Trace of the same seeds and options over g.
+//
+// That holds when everything the saved walk decided still stands, and
+// Resume checks it first, failing with ErrStale (and the reason) when:
+//   - the options or seeds differ, or a label the walk used is gone;
+//   - a node the walk followed now has more flows than the fan-out bound
+//     (a fresh trace takes it for a hub);
+//   - a mixer pool has new withdrawals linked to a tainted deposit, a
+//     bridge inbound has a different payout, or an address's stored
+//     cluster now holds a different exchange;
+//   - new blocks of one chain come, in time, before the last flow the walk
+//     stepped on another (a fresh trace would interleave them).
+//
+// The graph must still hold the blocks the walk saw: after a reorg below
+// them, trace afresh (the caller checks the block hashes).
+func Resume(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options, state []byte) (*Result, error) {
+	opts.Resumable = true
+	w := newWalker(ctx, g, lk, seeds, opts)
+	if err := w.restore(state); err != nil {
+		return nil, err
+	}
+	if err := w.recheck(); err != nil {
+		return nil, err
+	}
+	if err := w.grow(); err != nil {
+		return nil, err
+	}
+	return w.run()
+}
+
+func stale(format string, args ...any) error {
+	return fmt.Errorf("%w: %s", ErrStale, fmt.Sprintf(format, args...))
+}
+
+// stateFormat numbers the encoding of savedState.
+const stateFormat = 1
+
+// savedState is a walk at its end, before the findings are finished:
+// what Resume needs to go on. Pointers between edges are indexes into
+// Edges; labels are named by where Lookup returns them.
+type savedState struct {
+	Format   int
+	Opts     savedOptions
+	Seeds    []chains.Node
+	Edges    []savedEdge
+	Findings []savedFinding
+	Nodes    []savedNode
+	Pending  []savedPending
+	Hubs     []chains.Node
+	Peels    []savedPeel
+	Deposits []savedDeposit
+	Clusters []savedCluster
+	Mixers   []savedMixer
+	Bridges  []savedBridge
+	Last     savedEvent
+	Visited  int
+	Late     int
+}
+
+// savedOptions are the options a resumed walk must share (Min and Within
+// are functions: the caller passes the same).
+type savedOptions struct {
+	Model                 Model
+	Hops, FanOut          int
+	Since, Until          uint64
+	Mainnet, FollowMixers bool
+}
+
+func optionsOf(o Options) savedOptions {
+	return savedOptions{o.Model, o.Hops, o.FanOut, o.Since, o.Until, o.Mainnet, o.FollowMixers}
+}
+
+// savedEdge is an Edge with its unexported fields; Cause is an index into
+// the state's edges, -1 for none.
+type savedEdge struct {
+	E              Edge
+	Link           chains.Link
+	Left           chains.Pos
+	Cause          int
+	Received, Held bool
+}
+
+// edgeRef names an edge of the state: Index into its edges, or, for an
+// edge a finding keeps that the walk did not follow (a mixer exit not
+// followed, a payout carrying no taint), the edge itself.
+type edgeRef struct {
+	Index  int
+	Orphan *savedEdge
+}
+
+// savedLabel is a label the walk used; Resume finds it again among the
+// labels of its address.
+type savedLabel struct{ L labels.Label }
+
+type savedFinding struct {
+	F        Finding // without its pointers
+	Edge     edgeRef
+	Outbound *edgeRef
+	Label    *savedLabel
+}
+
+type savedNode struct {
+	ID                      chains.Node
+	Next, Count, Hop        int
+	Last                    chains.Pos
+	Seed, Bounded           bool
+	Acct                    bool
+	Balance, Taint, Unknown *big.Int
+	LotAmounts, LotTaints   []*big.Int
+	Resets                  []chains.Pos
+	Fanout                  []chains.Address
+	Ins                     []Lot
+	HasMemo, Stopped        bool
+	Memo                    Memo
+	Vault                   int
+}
+
+type savedPending struct {
+	To    chains.Node
+	Link  chains.Link
+	Taint *big.Int
+	Hop   int
+}
+
+type savedPeel struct {
+	Tx         chains.Hash
+	In, Change chains.Outpoint
+	Next       chains.Hash
+	Payment    uint64
+	Edge       int
+}
+
+type savedDeposit struct {
+	Node       chains.Node
+	Members    []chains.Address
+	Last       int
+	Confidence float64
+	Label      savedLabel
+}
+
+type savedCluster struct {
+	Node  chains.Node
+	Label *savedLabel
+}
+
+type savedMixer struct {
+	Dep   int
+	Ev    chains.Event
+	Exits []savedExit
+}
+
+type savedExit struct {
+	Tx        chains.Hash
+	Pos       chains.Pos
+	Heuristic string
+}
+
+type savedBridge struct {
+	In         int
+	Memo       Memo
+	Out        bool
+	OutTx      chains.Hash
+	OutPos     chains.Pos
+	Confidence float64
+}
+
+type savedEvent struct {
+	At    chains.Pos
+	In    bool
+	Time  uint64
+	Chain uint8
+}
+
+// save encodes the walk's state.
+func (w *walker) save() ([]byte, error) {
+	index := make(map[*Edge]int, len(w.res.Edges))
+	for i, e := range w.res.Edges {
+		index[e] = i
+	}
+	idx := func(e *Edge) int {
+		if i, ok := index[e]; ok {
+			return i
+		}
+		return -1
+	}
+	edge := func(e *Edge) savedEdge {
+		s := savedEdge{E: *e, Link: e.link, Left: e.left, Cause: -1, Received: e.received, Held: e.held}
+		if e.cause != nil {
+			s.Cause = idx(e.cause)
+		}
+		return s
+	}
+	ref := func(e *Edge) edgeRef {
+		if i := idx(e); i >= 0 {
+			return edgeRef{Index: i}
+		}
+		o := edge(e)
+		return edgeRef{Index: -1, Orphan: &o}
+	}
+	s := savedState{Format: stateFormat, Opts: optionsOf(w.opts), Seeds: w.res.Seeds, Visited: w.res.Visited, Late: w.res.Late,
+		Last: savedEvent{w.last.at, w.last.in, w.last.time, w.last.chain}}
+	for _, e := range w.res.Edges {
+		s.Edges = append(s.Edges, edge(e))
+	}
+	for _, f := range w.res.Findings {
+		sf := savedFinding{F: f, Edge: ref(f.Edge), Label: saveLabel(f.Label)}
+		if f.Outbound != nil {
+			r := ref(f.Outbound)
+			sf.Outbound = &r
+		}
+		sf.F.Edge, sf.F.Outbound, sf.F.Label, sf.F.Path = nil, nil, nil, nil
+		s.Findings = append(s.Findings, sf)
+	}
+	for _, n := range w.nodes {
+		sn := savedNode{ID: n.id, Next: n.next, Count: n.count, Hop: n.hop, Last: n.last, Seed: n.seed, Bounded: n.bounded,
+			Resets: n.resets, Ins: n.ins, Stopped: n.stopped, Vault: n.vault}
+		if a := n.acct; a != nil && n.id.Kind != chains.TxNode {
+			sn.Acct, sn.Balance, sn.Taint, sn.Unknown = true, &a.balance, &a.taint, &a.unknown
+			for _, l := range a.lots {
+				sn.LotAmounts, sn.LotTaints = append(sn.LotAmounts, l.amount), append(sn.LotTaints, l.taint)
+			}
+		}
+		for a := range n.fanout {
+			sn.Fanout = append(sn.Fanout, a)
+		}
+		slices.Sort(sn.Fanout)
+		if n.memo != nil {
+			sn.HasMemo, sn.Memo = true, *n.memo
+		}
+		s.Nodes = append(s.Nodes, sn)
+	}
+	for k, a := range w.pending {
+		s.Pending = append(s.Pending, savedPending{To: k.to, Link: k.link, Taint: a.taint, Hop: a.hop})
+	}
+	for n := range w.hubs {
+		s.Hubs = append(s.Hubs, n)
+	}
+	for tx, p := range w.peels {
+		s.Peels = append(s.Peels, savedPeel{Tx: tx, In: p.in, Change: p.change, Next: p.next, Payment: p.payment, Edge: idx(p.edge)})
+	}
+	for n, d := range w.deposits {
+		sd := savedDeposit{Node: n, Last: idx(d.last), Confidence: d.confidence, Label: *saveLabel(d.label)}
+		for a := range d.members {
+			sd.Members = append(sd.Members, a)
+		}
+		s.Deposits = append(s.Deposits, sd)
+	}
+	for n, l := range w.inCluster {
+		s.Clusters = append(s.Clusters, savedCluster{Node: n, Label: saveLabel(l)})
+	}
+	for _, m := range w.mixers {
+		sm := savedMixer{Dep: idx(m.dep), Ev: m.ev}
+		for _, x := range m.exits {
+			sm.Exits = append(sm.Exits, savedExit{x.wd.Tx, x.wd.Pos, x.heuristic})
+		}
+		s.Mixers = append(s.Mixers, sm)
+	}
+	for _, b := range w.bridges {
+		sb := savedBridge{In: idx(b.in), Memo: b.memo, Confidence: b.confidence}
+		if b.out != nil {
+			sb.Out, sb.OutTx, sb.OutPos = true, b.out.Tx, b.out.Pos
+		}
+		s.Bridges = append(s.Bridges, sb)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
+		return nil, fmt.Errorf("save the walk: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// saveLabel keeps label l, which the walk's Lookup returned.
+func saveLabel(l *labels.Label) *savedLabel {
+	if l == nil {
+		return nil
+	}
+	return &savedLabel{*l}
+}
+
+// label finds a saved label again in the walk's labels.
+func (w *walker) label(s *savedLabel) (*labels.Label, error) {
+	if s == nil {
+		return nil, nil
+	}
+	if w.lk != nil {
+		for _, l := range w.lk.Lookup(s.L.Chain, s.L.Address) {
+			if l == s.L {
+				return &l, nil
+			}
+		}
+	}
+	return nil, stale("the label %s of %s is gone", s.L.Entity, s.L.Address)
+}
+
+// restore loads a saved walk into w, a new walker of the same options.
+func (w *walker) restore(state []byte) error {
+	var s savedState
+	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&s); err != nil {
+		return fmt.Errorf("read the saved walk: %w", err)
+	}
+	if s.Format != stateFormat {
+		return stale("the walk was saved in format %d, not %d", s.Format, stateFormat)
+	}
+	if s.Opts != optionsOf(w.opts) {
+		return stale("the options differ")
+	}
+	if !slices.Equal(s.Seeds, w.res.Seeds) {
+		return stale("the seeds differ")
+	}
+	w.res.Visited, w.res.Late = s.Visited, s.Late
+	w.last = event{s.Last.At, s.Last.In, s.Last.Time, s.Last.Chain}
+	edge := func(se *savedEdge) *Edge {
+		e := se.E
+		e.link, e.left, e.received, e.held = se.Link, se.Left, se.Received, se.Held
+		return &e
+	}
+	for i := range s.Edges {
+		w.res.Edges = append(w.res.Edges, edge(&s.Edges[i]))
+	}
+	at := func(i int) (*Edge, error) {
+		if i < 0 || i >= len(w.res.Edges) {
+			return nil, fmt.Errorf("read the saved walk: edge %d of %d", i, len(w.res.Edges))
+		}
+		return w.res.Edges[i], nil
+	}
+	resolve := func(r edgeRef) (*Edge, error) {
+		if r.Orphan == nil {
+			return at(r.Index)
+		}
+		e := edge(r.Orphan)
+		if r.Orphan.Cause >= 0 {
+			var err error
+			if e.cause, err = at(r.Orphan.Cause); err != nil {
+				return nil, err
+			}
+		}
+		return e, nil
+	}
+	for i, se := range s.Edges {
+		e := w.res.Edges[i]
+		if se.Cause >= 0 {
+			var err error
+			if e.cause, err = at(se.Cause); err != nil {
+				return err
+			}
+		}
+		if e.received {
+			w.received(e)
+		}
+	}
+	for _, sf := range s.Findings {
+		f := sf.F
+		var err error
+		if f.Edge, err = resolve(sf.Edge); err != nil {
+			return err
+		}
+		if sf.Outbound != nil {
+			if f.Outbound, err = resolve(*sf.Outbound); err != nil {
+				return err
+			}
+		}
+		if f.Label, err = w.label(sf.Label); err != nil {
+			return err
+		}
+		w.res.Findings = append(w.res.Findings, f)
+	}
+	for _, sn := range s.Nodes {
+		n := &node{id: sn.ID, next: sn.Next, count: sn.Count, hop: sn.Hop, last: sn.Last, seed: sn.Seed, bounded: sn.Bounded,
+			resets: sn.Resets, ins: sn.Ins, stopped: sn.Stopped, vault: sn.Vault, acct: NewAccount(w.opts.Model)}
+		if sn.Acct {
+			a := n.acct
+			a.balance.Set(sn.Balance)
+			a.taint.Set(sn.Taint)
+			a.unknown.Set(sn.Unknown)
+			for i := range sn.LotAmounts {
+				a.lots = append(a.lots, accountLot{sn.LotAmounts[i], sn.LotTaints[i]})
+			}
+		}
+		if len(sn.Fanout) > 0 {
+			n.fanout = map[chains.Address]bool{}
+			for _, a := range sn.Fanout {
+				n.fanout[a] = true
+			}
+		}
+		if sn.HasMemo {
+			m := sn.Memo
+			n.memo = &m
+		}
+		w.nodes[n.id] = n
+	}
+	for _, p := range s.Pending {
+		w.pending[pendingKey{p.To, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
+	}
+	for _, n := range s.Hubs {
+		w.hubs[n] = true
+	}
+	for _, p := range s.Peels {
+		e, err := at(p.Edge)
+		if err != nil {
+			return err
+		}
+		w.peels[p.Tx] = &tracePeel{in: p.In, change: p.Change, next: p.Next, payment: p.Payment, edge: e}
+	}
+	for _, d := range s.Deposits {
+		last, err := at(d.Last)
+		if err != nil {
+			return err
+		}
+		l, err := w.label(&d.Label)
+		if err != nil {
+			return err
+		}
+		da := &depositAddress{members: map[chains.Address]bool{}, last: last, confidence: d.Confidence, label: l}
+		for _, a := range d.Members {
+			da.members[a] = true
+		}
+		w.deposits[d.Node] = da
+	}
+	for _, c := range s.Clusters {
+		l, err := w.label(c.Label)
+		if err != nil {
+			return err
+		}
+		w.inCluster[c.Node] = l
+	}
+	for _, m := range s.Mixers {
+		dep, err := at(m.Dep)
+		if err != nil {
+			return err
+		}
+		r := mixerRead{dep: dep, ev: m.Ev}
+		for _, x := range m.Exits {
+			r.exits = append(r.exits, mixerMatch{wd: chains.Event{Tx: x.Tx, Pos: x.Pos}, heuristic: x.Heuristic})
+		}
+		w.mixers = append(w.mixers, r)
+	}
+	for _, b := range s.Bridges {
+		in, err := at(b.In)
+		if err != nil {
+			return err
+		}
+		r := bridgeRead{in: in, memo: b.Memo, confidence: b.Confidence}
+		if b.Out {
+			r.out = &Edge{Tx: b.OutTx, Pos: b.OutPos}
+		}
+		w.bridges = append(w.bridges, r)
+	}
+	return nil
+}
+
+// recheck asks the grown graph again what the saved walk read of data
+// that grows: a pool's linked withdrawals, a bridge inbound's payout, an
+// address's cluster. Any answer that changed fails with ErrStale.
+func (w *walker) recheck() error {
+	if w.proto != nil {
+		for _, m := range w.mixers {
+			exits, err := w.mixerExits(m.dep, &m.ev)
+			if err != nil {
+				return err
+			}
+			same := len(exits) == len(m.exits)
+			for i := 0; same && i < len(exits); i++ {
+				a, b := exits[i], m.exits[i]
+				same = a.wd.Tx == b.wd.Tx && a.wd.Pos == b.wd.Pos && a.heuristic == b.heuristic
+			}
+			if !same {
+				return stale("pool %s has new withdrawals linked to the deposit in %s", m.ev.Contract, m.ev.Tx.Format(m.dep.Chain()))
+			}
+		}
+		for _, b := range w.bridges {
+			out, confidence, err := w.outbound(b.in, b.memo)
+			if err != nil {
+				return err
+			}
+			if (out == nil) != (b.out == nil) || (out != nil && (out.Tx != b.out.Tx || out.Pos != b.out.Pos)) || confidence != b.confidence {
+				return stale("the bridge inbound %s has a new payout", b.in.Tx.Format(b.in.Chain()))
+			}
+		}
+	}
+	if w.cluster == nil {
+		return nil
+	}
+	joined := map[chains.Node]*labels.Label{}
+	for n, l := range w.inCluster {
+		now, err := w.clusterExchange(n)
+		switch {
+		case err != nil:
+			return err
+		case now == nil && l == nil || now != nil && l != nil && *now == *l:
+		case l == nil:
+			joined[n] = now
+		default:
+			return stale("the cluster of %s holds another exchange now", n.Address)
+		}
+	}
+	if len(joined) == 0 {
+		return nil
+	}
+	// An address that has joined an exchange's cluster since is a deposit
+	// address wherever the walk paid it, as a fresh trace would find:
+	// outputs resting there end with the finding. One the walk already
+	// followed on into a spend cannot be taken back.
+	for _, e := range w.res.Edges {
+		n := chains.HoldingOf(e.Chain(), e.Address)
+		l := joined[n]
+		if l == nil || !e.received || e.From.Kind != chains.TxNode {
+			continue
+		}
+		if !e.held {
+			return stale("the cluster of %s holds an exchange now, and the walk went on from it", e.Address)
+		}
+		e.held = false
+		w.clusterFinding(e, l)
+	}
+	maps.Copy(w.inCluster, joined)
+	return nil
+}
+
+// grow readies the walk for the graph's new blocks: each node it followed
+// steps its new flows, and each tainted output spent since goes on into
+// the spending transaction. It fails with ErrStale where a fresh trace
+// would have decided otherwise: a node past the fan-out bound now, new
+// flows that come before the walk's last one.
+func (w *walker) grow() error {
+	ids := make([]chains.Node, 0, len(w.nodes))
+	for id := range w.nodes {
+		ids = append(ids, id)
+	}
+	// In a fixed order, so that the queue (and the result) never depends
+	// on the map's.
+	slices.SortFunc(ids, func(a, b chains.Node) int { return cmpNode(a, b) })
+	for _, id := range ids {
+		if err := w.extend(w.nodes[id]); err != nil {
+			return err
+		}
+	}
+	if err := w.spent(); err != nil {
+		return err
+	}
+	if w.queue.Len() > 0 && w.queue[0].ev.before(w.last) {
+		n := w.queue[0]
+		return stale("block %d of %s comes before the last flow the walk stepped on another chain", n.ev.at.Block, n.id.Chain)
+	}
+	return nil
+}
+
+func cmpNode(a, b chains.Node) int {
+	switch {
+	case a.Chain != b.Chain:
+		return cmpOf(a.Chain < b.Chain)
+	case a.Kind != b.Kind:
+		return cmpOf(a.Kind < b.Kind)
+	case a.Address != b.Address:
+		return cmpOf(a.Address < b.Address)
+	case a.Asset != b.Asset:
+		return cmpOf(a.Asset < b.Asset)
+	}
+	return bytes.Compare(a.Tx[:], b.Tx[:])
+}
+
+func cmpOf(less bool) int {
+	if less {
+		return -1
+	}
+	return 1
+}
+
+// FlowsAfter is what a Graph offers Resume to find a node's new flows
+// with one seek: the flows of n after position after, in chain order.
+// Without it Resume reads each node's flows whole.
+type FlowsAfter interface {
+	FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos, fn func(chains.Flow) error) error
+}
+
+// extend reads what node n gained since the walk last read it and queues
+// its next flow.
+func (w *walker) extend(n *node) error {
+	if n.id.Kind == chains.TxNode {
+		return nil // a transaction's flows never change
+	}
+	old, counted := n.count, 0
+	tally := func(chains.Flow) error {
+		if counted++; n.bounded && counted > w.opts.FanOut {
+			return errHub
+		}
+		return nil
+	}
+	var err error
+	if fa, ok := w.g.(FlowsAfter); ok && old > 0 {
+		counted = old
+		err = fa.FlowsAfter(w.ctx, n.id, n.last, tally)
+	} else {
+		err = w.g.Flows(w.ctx, n.id, tally)
+	}
+	n.count = counted
+	if errors.Is(err, errHub) {
+		return stale("%s has more than %d flows now: a fresh trace takes it for a hub", n.id, w.opts.FanOut)
+	}
+	if err != nil {
+		return fmt.Errorf("read %s: %w", n.id, err)
+	}
+	if n.count == old && n.next == n.count {
+		return nil // nothing new to step
+	}
+	w.res.Visited += n.count - old
+	n.flows = n.flows[:0]
+	err = w.g.Flows(w.ctx, n.id, func(f chains.Flow) error {
+		n.flows = append(n.flows, f)
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("read %s: %w", n.id, err)
+	}
+	if len(n.flows) != n.count || n.next > n.count {
+		return stale("the flows of %s changed", n.id)
+	}
+	if !slices.IsSortedFunc(n.flows, flowOrder) {
+		slices.SortStableFunc(n.flows, flowOrder)
+	}
+	n.last = n.flows[n.count-1].Pos
+	if w.ready(n) {
+		heap.Push(&w.queue, n)
+	}
+	return nil
+}
+
+// spent follows the tainted outputs the saved walk left resting that a
+// transaction has spent since: the edge now enters that transaction (as a
+// fresh trace would have it), and an output the walk held goes on into it.
+func (w *walker) spent() error {
+	change := map[chains.Outpoint]*tracePeel{}
+	for _, p := range w.peels {
+		change[p.change] = p
+	}
+	outs := map[chains.Node][]chains.Flow{}
+	resolve := func(e *Edge) (*chains.Flow, error) {
+		tx := chains.TxOf(e.Chain(), e.Tx)
+		fs, ok := outs[tx]
+		if !ok {
+			err := w.g.Flows(w.ctx, tx, func(f chains.Flow) error {
+				if !f.In {
+					fs = append(fs, f)
+				}
+				return nil
+			})
+			if err != nil {
+				return nil, fmt.Errorf("read %s: %w", tx, err)
+			}
+			outs[tx] = fs
+		}
+		for i := range fs {
+			if fs[i].Pos == e.Pos {
+				return &fs[i], nil
+			}
+		}
+		return nil, stale("output %v of %s is gone", e.Pos, e.Tx.Format(e.Chain()))
+	}
+	resting := func(e *Edge) bool {
+		n := w.nodes[e.To]
+		return e.To.Kind == chains.HoldingNode && !e.To.Chain.IsEVM() && (n == nil || !n.seed)
+	}
+	var orphans []*Edge
+	for _, f := range w.res.Findings {
+		for _, e := range []*Edge{f.Edge, f.Outbound} {
+			if e != nil && (e.ID >= len(w.res.Edges) || w.res.Edges[e.ID] != e) {
+				orphans = append(orphans, e)
+			}
+		}
+	}
+	for _, e := range append(slices.Clone(w.res.Edges), orphans...) {
+		if !resting(e) {
+			continue
+		}
+		f, err := resolve(e)
+		if err != nil {
+			return err
+		}
+		if f.Other.Kind != chains.TxNode {
+			continue // still unspent
+		}
+		if p := change[f.Link.Outpoint]; p != nil {
+			p.next = f.Other.Tx
+		}
+		if !e.received {
+			e.To = f.Other
+			continue
+		}
+		w.uncount(e)
+		e.To = f.Other
+		w.received(e)
+		if e.held {
+			e.held = false
+			if err := w.enter(e, f); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// uncount takes a received edge out of its node's tainted inflows.
+func (w *walker) uncount(e *Edge) {
+	in := slices.DeleteFunc(w.in[e.To], func(x *Edge) bool { return x == e })
+	if len(in) == 0 {
+		delete(w.in, e.To)
+		delete(w.res.Tainted, e.To)
+		return
+	}
+	w.in[e.To] = in
+	w.res.Tainted[e.To].Sub(w.res.Tainted[e.To], e.Tainted)
+}
