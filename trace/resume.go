@@ -299,6 +299,62 @@ func (w *walker) save() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// check rejects a state no walk saved, whose amounts the walk would trip
+// on.
+func (s *savedState) check(m Model) error {
+	lot := func(amount, taint *big.Int) bool {
+		return amount != nil && taint != nil && amount.Sign() >= 0 && taint.Sign() >= 0 && taint.Cmp(amount) <= 0
+	}
+	edge := func(e *savedEdge) error {
+		if !lot(e.E.Amount, e.E.Tainted) {
+			return fmt.Errorf("edge %d: amount %v, tainted %v", e.E.ID, e.E.Amount, e.E.Tainted)
+		}
+		return nil
+	}
+	for i := range s.Edges {
+		if err := edge(&s.Edges[i]); err != nil {
+			return err
+		}
+	}
+	for _, f := range s.Findings {
+		for _, r := range []*edgeRef{&f.Edge, f.Outbound} {
+			if r != nil && r.Orphan != nil {
+				if err := edge(r.Orphan); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	for _, n := range s.Nodes {
+		if n.Next < 0 || n.Count < n.Next {
+			return fmt.Errorf("node %s: flow %d of %d", n.ID, n.Next, n.Count)
+		}
+		if !n.Acct {
+			continue
+		}
+		if !lot(n.Balance, n.Taint) || n.Unknown == nil || len(n.LotAmounts) != len(n.LotTaints) {
+			return fmt.Errorf("node %s: balance %v, taint %v", n.ID, n.Balance, n.Taint)
+		}
+		sum, taint := new(big.Int), new(big.Int)
+		for i, a := range n.LotAmounts {
+			if !lot(a, n.LotTaints[i]) {
+				return fmt.Errorf("node %s: lot %v with taint %v", n.ID, a, n.LotTaints[i])
+			}
+			sum.Add(sum, a)
+			taint.Add(taint, n.LotTaints[i])
+		}
+		if (m == FIFO || m == LIFO) && (sum.Cmp(n.Balance) != 0 || taint.Cmp(n.Taint) != 0) {
+			return fmt.Errorf("node %s: lots of %v with taint %v, balance %v with taint %v", n.ID, sum, taint, n.Balance, n.Taint)
+		}
+	}
+	for _, p := range s.Pending {
+		if p.Taint == nil || p.Taint.Sign() < 0 {
+			return fmt.Errorf("taint %v on its way to %s", p.Taint, p.To)
+		}
+	}
+	return nil
+}
+
 // saveLabel keeps label l, which the walk's Lookup returned.
 func saveLabel(l *labels.Label) *savedLabel {
 	if l == nil {
@@ -330,6 +386,9 @@ func (w *walker) restore(state []byte) error {
 	}
 	if s.Format != stateFormat {
 		return stale("the walk was saved in format %d, not %d", s.Format, stateFormat)
+	}
+	if err := s.check(w.opts.Model); err != nil {
+		return fmt.Errorf("read the saved walk: %w", err)
 	}
 	if s.Opts != optionsOf(w.opts) {
 		return stale("the options differ")
