@@ -146,6 +146,72 @@ func BenchmarkTrace(b *testing.B) {
 	})
 }
 
+// BenchmarkResume measures a case's rerun on BenchmarkTrace's store: the
+// 6-hop haircut walk saved when the store held 1,600 (or 1,900) of its
+// 2,000 blocks, continued over the 400 (100) blocks synced since, against
+// a fresh resumable trace of all of them (what a rerun did before it could
+// continue):
+//
+//	go test -run '^$' -bench Resume -benchtime 3x ./trace
+//
+// The blocks after 1,600 hold the last layer's cash-out, which the 6-hop
+// bound leaves out: the frontier's nodes step their new flows and pass
+// nothing on. Those after 1,750 are unrelated traffic. x-fresh is how many
+// times faster the continued walk is; each sub-benchmark first checks that
+// its result equals the fresh trace's.
+func BenchmarkResume(b *testing.B) {
+	env := benchSetup(b)
+	s, err := store.Open(env.dir, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	ctx := context.Background()
+	opts := benchOptions
+	opts.Resumable = true
+	seeds := []chains.Node{env.seed}
+	var fresh float64 // seconds a fresh trace takes
+	var want string
+	b.Run("fresh", func(b *testing.B) {
+		var took time.Duration
+		for range b.N {
+			start := time.Now()
+			res, err := trace.Trace(ctx, s, nil, seeds, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			took += time.Since(start)
+			b.StopTimer()
+			want = digest(res)
+			b.StartTimer()
+		}
+		fresh = took.Seconds() / float64(b.N)
+	})
+	for _, at := range benchWalksAt {
+		b.Run(fmt.Sprintf("from-%d", at), func(b *testing.B) {
+			walk := env.walks[at]
+			b.ReportMetric(float64(len(walk))/1e6, "walk-MB")
+			var took time.Duration
+			for range b.N {
+				start := time.Now()
+				res, err := trace.Resume(ctx, s, nil, seeds, opts, walk)
+				if err != nil {
+					b.Fatal(err)
+				}
+				took += time.Since(start)
+				b.StopTimer()
+				if want != "" && digest(res) != want {
+					b.Fatal("the continued walk differs from a fresh trace")
+				}
+				b.StartTimer()
+			}
+			if fresh > 0 {
+				b.ReportMetric(fresh/(took.Seconds()/float64(b.N)), "x-fresh")
+			}
+		})
+	}
+}
+
 // flowPrefix is the prefix of every 'F' key of an Ethereum account node
 // with the native asset, per store/keys.go: 'F', the chain code (1), the
 // address as a length byte and its 20 raw bytes, the asset as a length
@@ -223,7 +289,16 @@ type benchEnv struct {
 	build     time.Duration
 	nodes     []chains.Node // the nodes the haircut trace visited, in the order it reached them
 	visited   int
+	// walks are resumable 6-hop haircut walks saved as the store was built,
+	// by the block they saw last (BenchmarkResume).
+	walks map[uint64][]byte
 }
+
+// benchWalksAt are the blocks after which the build saves a walk.
+var benchWalksAt = []uint64{1600, 1900}
+
+// benchOptions are the options of the benchmark's haircut trace.
+var benchOptions = trace.Options{Model: trace.Haircut, Hops: 6}
 
 var (
 	benchOnce sync.Once
@@ -397,13 +472,27 @@ func buildBenchStore(env *benchEnv) error {
 			}
 			blocks = blocks[:0]
 		}
+		if slices.Contains(benchWalksAt, n) {
+			walk := time.Now()
+			opts := benchOptions
+			opts.Resumable = true
+			res, err := trace.Trace(context.Background(), s, nil, []chains.Node{env.seed}, opts)
+			if err != nil {
+				return err
+			}
+			if env.walks == nil {
+				env.walks = map[uint64][]byte{}
+			}
+			env.walks[n] = res.State()
+			start = start.Add(time.Since(walk)) // not part of the build
+		}
 	}
 	env.flowKeys = 2 * env.transfers
 	env.build = time.Since(start)
 
 	// The nodes a 6-hop haircut trace visits, for the raw scan: the seed,
 	// then each node an edge delivered taint to, in the order reached.
-	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{env.seed}, trace.Options{Model: trace.Haircut, Hops: 6})
+	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{env.seed}, benchOptions)
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,7 @@ const stateFormat = 1
 // Edges; labels are named by where Lookup returns them.
 type savedState struct {
 	Format   int
+	Table    []chains.Node // the nodes edges name, each once
 	Opts     savedOptions
 	Seeds    []chains.Node
 	Edges    []savedEdge
@@ -100,10 +101,12 @@ func optionsOf(o Options) savedOptions {
 	return savedOptions{o.Model, o.Hops, o.FanOut, o.Since, o.Until, o.Mainnet, o.FollowMixers}
 }
 
-// savedEdge is an Edge with its unexported fields; Cause is an index into
-// the state's edges, -1 for none.
+// savedEdge is an Edge with its unexported fields. From and To are
+// indexes into the state's node table (E's are left zero), Cause into its
+// edges (-1 for none).
 type savedEdge struct {
 	E              Edge
+	From, To       int32
 	Link           chains.Link
 	Left           chains.Pos
 	Cause          int
@@ -213,8 +216,20 @@ func (w *walker) save() ([]byte, error) {
 		}
 		return -1
 	}
+	var table []chains.Node
+	nodes := map[chains.Node]int32{}
+	node := func(n chains.Node) int32 {
+		i, ok := nodes[n]
+		if !ok {
+			i = int32(len(table))
+			nodes[n] = i
+			table = append(table, n)
+		}
+		return i
+	}
 	edge := func(e *Edge) savedEdge {
-		s := savedEdge{E: *e, Link: e.link, Left: e.left, Cause: -1, Received: e.received, Held: e.held}
+		s := savedEdge{E: *e, From: node(e.From), To: node(e.To), Link: e.link, Left: e.left, Cause: -1, Received: e.received, Held: e.held}
+		s.E.From, s.E.To = chains.Node{}, chains.Node{}
 		if e.cause != nil {
 			s.Cause = idx(e.cause)
 		}
@@ -292,6 +307,7 @@ func (w *walker) save() ([]byte, error) {
 		}
 		s.Bridges = append(s.Bridges, sb)
 	}
+	s.Table = table
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&s); err != nil {
 		return nil, fmt.Errorf("save the walk: %w", err)
@@ -306,6 +322,9 @@ func (s *savedState) check(m Model) error {
 		return amount != nil && taint != nil && amount.Sign() >= 0 && taint.Sign() >= 0 && taint.Cmp(amount) <= 0
 	}
 	edge := func(e *savedEdge) error {
+		if e.From < 0 || e.To < 0 || int(e.From) >= len(s.Table) || int(e.To) >= len(s.Table) {
+			return fmt.Errorf("edge %d: nodes %d and %d of %d", e.E.ID, e.From, e.To, len(s.Table))
+		}
 		if !lot(e.E.Amount, e.E.Tainted) {
 			return fmt.Errorf("edge %d: amount %v, tainted %v", e.E.ID, e.E.Amount, e.E.Tainted)
 		}
@@ -400,6 +419,7 @@ func (w *walker) restore(state []byte) error {
 	w.last = event{s.Last.At, s.Last.In, s.Last.Time, s.Last.Chain}
 	edge := func(se *savedEdge) *Edge {
 		e := se.E
+		e.From, e.To = s.Table[se.From], s.Table[se.To]
 		e.link, e.left, e.received, e.held = se.Link, se.Left, se.Received, se.Held
 		return &e
 	}
