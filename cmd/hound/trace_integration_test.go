@@ -242,13 +242,13 @@ func TestTraceBitcoin(t *testing.T) {
 		return tx
 	}
 	out := func(tx *wire.MsgTx, i uint32) []wire.OutPoint { return []wire.OutPoint{{Hash: tx.TxHash(), Index: i}} }
-	const seed, a, b, k, c, d, e, f, g, exchange, mixer = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11
+	const seed, a, b, k, c, d, e, f, g, exchange, mixer, hot = 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12
 	coinbase := w.UTXOs()[0] // block 1's 50 BTC, mature now
 	theft := spend([]wire.OutPoint{coinbase.OutPoint}, to(seed, 1_000_000_000), to(k, 3_999_990_000))
 	tx1 := spend(out(theft, 0), to(a, 600_000_000), to(b, 399_990_000))                             // hop 1: the split
 	tx2 := spend(append(out(tx1, 0), out(theft, 1)...), to(c, 1_000_000_000), to(e, 3_599_980_000)) // hop 2: A merges with the clean K
 	tx3 := spend(out(tx2, 0), to(d, 999_990_000))                                                   // hop 3
-	spend(out(tx3, 0), to(exchange, 999_980_000))                                                   // hop 4: the exchange deposit
+	tx4 := spend(out(tx3, 0), to(exchange, 999_980_000))                                            // hop 4: the exchange deposit
 	tx5 := spend(out(tx1, 1), to(f, 399_980_000))                                                   // hop 2
 	tx6 := spend(append(out(tx5, 0), out(tx2, 1)...), to(g, 3_999_950_000))                         // hop 3: F merges with E
 	spend(out(tx6, 0), to(mixer, 3_999_940_000))                                                    // hop 4: into the mixer
@@ -317,6 +317,21 @@ func TestTraceBitcoin(t *testing.T) {
 				t.Errorf("%s: exchange path step %d in tx %s, want %s", tt.model, i+1, got, h)
 			}
 		}
+	}
+
+	// A saved case, rerun after the exchange moved the deposit to its hot
+	// wallet: the walk saved the deposit as resting at the exchange's
+	// address; continued, the edge enters the spending transaction, as a
+	// fresh trace has it (and the branch still ends at the exchange).
+	mustHound(t, "trace", "bitcoin:"+addr(seed), "--case", "btc", "--store", dir, "--labels", labelFile, "--format", "json")
+	sweep := spend(out(tx4, 0), to(hot, 999_970_000))
+	mustHound(t, btcSyncArgs(n, n.URL(), dir)...)
+	rerun := rerunCase(t, "btc", "continued from the saved walk", "--store", dir, "--labels", labelFile)
+	if fresh := mustHound(t, "trace", "bitcoin:"+addr(seed), "--store", dir, "--labels", labelFile, "--format", "json"); rerun != fresh {
+		t.Fatalf("the rerun differs from a fresh trace:\n%s\nfresh:\n%s", rerun, fresh)
+	}
+	if !strings.Contains(rerun, `"to": "bitcoin:tx:`+sweep.TxHash().String()) {
+		t.Errorf("the deposit's edge does not enter the sweep %s:\n%s", sweep.TxHash(), rerun)
 	}
 }
 
