@@ -14,6 +14,28 @@ type Hash [32]byte
 // IsZero reports whether h is all zero bytes.
 func (h Hash) IsZero() bool { return h == Hash{} }
 
+// MarshalBinary writes the hash's 32 bytes as they are (encoding/gob
+// otherwise writes an array byte by byte). The zero hash is written empty.
+func (h Hash) MarshalBinary() ([]byte, error) {
+	if h.IsZero() {
+		return nil, nil
+	}
+	return h[:], nil
+}
+
+// UnmarshalBinary reads what MarshalBinary wrote.
+func (h *Hash) UnmarshalBinary(b []byte) error {
+	switch len(b) {
+	case 0:
+		*h = Hash{}
+	case len(h):
+		copy(h[:], b)
+	default:
+		return fmt.Errorf("hash of %d bytes, want 32", len(b))
+	}
+	return nil
+}
+
 // Format writes h the way chain c displays hashes: 0x-prefixed on EVM chains,
 // bare hex on Bitcoin.
 func (h Hash) Format(c Chain) string {
