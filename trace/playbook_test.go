@@ -1,7 +1,6 @@
 package trace_test
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"strings"
@@ -137,7 +136,7 @@ func TestTraceSwapFanOutMixer(t *testing.T) {
 	}
 	for _, tt := range tests {
 		for _, follow := range []bool{false, true} {
-			res, err := trace.Trace(context.Background(), s, lk, seed, trace.Options{Model: tt.model, FollowMixers: follow})
+			res, err := traceRoundTrip(t, s, lk, seed, trace.Options{Model: tt.model, FollowMixers: follow})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -243,7 +242,7 @@ func TestTraceBridgeTHORName(t *testing.T) {
 		{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 30_000_000), pay(vaultBTC, 969_990_000), out)}},
 	}
 	commitBitcoin(t, s, b.time+3600, btc)
-	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{})
+	res, err := traceRoundTrip(t, s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,7 +292,7 @@ func bridgeTrace(t *testing.T, b *ethBlocks, inbound chains.Hash, linked bool, r
 		{trace.LIFO, "20000000000000000000", "76000000", "76000000"},
 	}
 	for _, tt := range tests {
-		res, err := trace.Trace(context.Background(), s, lk, seed, trace.Options{Model: tt.model})
+		res, err := traceRoundTrip(t, s, lk, seed, trace.Options{Model: tt.model})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -351,7 +350,7 @@ func TestTraceDepositAddress(t *testing.T) {
 		{trace.LIFO, "0"},
 	}
 	for _, tt := range tests {
-		res, err := trace.Trace(context.Background(), s, lookup{x: labels.Exchange}, []chains.Node{chains.AccountOf(chains.Ethereum, a, chains.Native)}, trace.Options{Model: tt.model})
+		res, err := traceRoundTrip(t, s, lookup{x: labels.Exchange}, []chains.Node{chains.AccountOf(chains.Ethereum, a, chains.Native)}, trace.Options{Model: tt.model})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -439,7 +438,7 @@ func TestTraceBridgeBitcoinToEthereum(t *testing.T) {
 		{trace.FIFO, "100000000", "7500375018750937546", "7500375018750937546"},
 	}
 	for _, tt := range tests {
-		res, err := trace.Trace(context.Background(), s, lookup{ex: labels.Exchange}, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: tt.model})
+		res, err := traceRoundTrip(t, s, lookup{ex: labels.Exchange}, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: tt.model})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -482,7 +481,7 @@ func TestTraceMixerLinkedAddresses(t *testing.T) {
 	}
 	s := tempStore(t)
 	b.commit(t, s)
-	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{FollowMixers: true})
+	res, err := traceRoundTrip(t, s, nil, []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}, trace.Options{FollowMixers: true})
 	if err != nil {
 		t.Fatal(err)
 	}

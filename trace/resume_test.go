@@ -260,3 +260,26 @@ func TestResumeTwoChains(t *testing.T) {
 		t.Errorf("interleaved: %d stale; after: %d continued", interleaved, after)
 	}
 }
+
+// traceRoundTrip is trace.Trace that also saves the walk and resumes it
+// over the same graph: with nothing new, the resumed result must equal the
+// trace's, so every part of the walk's state (mixer and bridge reads,
+// deposit addresses, peels, clusters, findings that keep edges the walk did
+// not follow) survives being saved.
+func traceRoundTrip(t *testing.T, g trace.Graph, lk labels.Lookuper, seeds []chains.Node, opts trace.Options) (*trace.Result, error) {
+	t.Helper()
+	ctx := context.Background()
+	opts.Resumable = true
+	res, err := trace.Trace(ctx, g, lk, seeds, opts)
+	if err != nil {
+		return nil, err
+	}
+	again, err := trace.Resume(ctx, g, lk, seeds, opts, res.State())
+	if err != nil {
+		t.Fatalf("resume over the same blocks: %v", err)
+	}
+	if got, want := digest(again), digest(res); got != want {
+		t.Fatalf("resumed over the same blocks, the walk differs:\n%s", diffLines(got, want))
+	}
+	return res, nil
+}

@@ -1,7 +1,6 @@
 package trace_test
 
 import (
-	"context"
 	"fmt"
 	"math/big"
 	"testing"
@@ -105,7 +104,7 @@ func TestTraceS2(t *testing.T) {
 		{trace.FIFO, "90000000000000000000", "100000000000000000000"},
 	}
 	for _, tt := range tests {
-		res, err := trace.Trace(context.Background(), s, labels, []chains.Node{chains.AccountOf(chains.Ethereum, seed, chains.Native)}, trace.Options{Model: tt.model})
+		res, err := traceRoundTrip(t, s, labels, []chains.Node{chains.AccountOf(chains.Ethereum, seed, chains.Native)}, trace.Options{Model: tt.model})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -197,7 +196,7 @@ func TestTraceS1(t *testing.T) {
 		{trace.FIFO, "200000000"},
 	}
 	for _, tt := range tests {
-		res, err := trace.Trace(context.Background(), s, lk, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: tt.model})
+		res, err := traceRoundTrip(t, s, lk, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: tt.model})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -271,7 +270,7 @@ func TestTraceWhirlpool(t *testing.T) {
 		outs = append(outs, pay(p2wpkh(t, byte(40+i)), 5_000_000))
 	}
 	s := utxoChain(t, coins, []chains.UTXOTx{utx(30, ins, outs...)})
-	res, err := trace.Trace(context.Background(), s, nil, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: trace.Haircut})
+	res, err := traceRoundTrip(t, s, nil, []chains.Node{chains.HoldingOf(chains.Bitcoin, thief)}, trace.Options{Model: trace.Haircut})
 	if err != nil {
 		t.Fatal(err)
 	}
