@@ -133,6 +133,26 @@
 //   - Common-input clusters: a tainted Bitcoin transaction that is no
 //     CoinJoin and spends coins of two or more addresses.
 //
+// # Continuing a walk
+//
+// With Options.Resumable a trace keeps its state at the end (Result.State:
+// the balances and lots of the nodes it followed, its edges and findings,
+// and what the heuristics read of data that grows), and Resume continues
+// it once the graph has grown: each node it followed steps what it gained
+// since (one seek per node where the Graph implements FlowsAfter), each
+// tainted output it left unspent and a new block spends goes on into the
+// spending transaction, and the walk carries on. The walk is ordered in
+// time, so the flows of new blocks come after every flow it stepped, and
+// the result equals a fresh trace as long as no earlier decision looked at
+// data that has changed since. Resume checks those first and returns
+// ErrStale otherwise: a node now past the fan-out bound, new pool
+// withdrawals linked to a tainted deposit, a bridge inbound's payout, an
+// exchange in a cluster the walk already followed on from (one where the
+// output still rests is reported now, as a fresh trace would), new blocks
+// of one chain older than the last flow stepped on another. The caller
+// checks the rest: the same labels, and the blocks up to the heights the
+// walk saw still in place.
+//
 // # How a walk uses the models
 //
 // A forward walk visits nodes in chain order. At a Bitcoin transaction it
