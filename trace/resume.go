@@ -41,8 +41,10 @@ func (r *Result) State() []byte { return r.state }
 //   - new blocks of one chain come, in time, before the last flow the walk
 //     stepped on another (a fresh trace would interleave them).
 //
-// The graph must still hold the blocks the walk saw: after a reorg below
-// them, trace afresh (the caller checks the block hashes).
+// A state that cannot be read (saved by another version, or damaged) is
+// ErrStale too: the saved walk is only ever a head start. The graph must
+// still hold the blocks the walk saw: after a reorg below them, trace
+// afresh (the caller checks the block hashes).
 func Resume(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options, state []byte) (*Result, error) {
 	opts.Resumable = true
 	w := newWalker(ctx, g, lk, seeds, opts)
@@ -401,13 +403,13 @@ func (w *walker) label(s *savedLabel) (*labels.Label, error) {
 func (w *walker) restore(state []byte) error {
 	var s savedState
 	if err := gob.NewDecoder(bytes.NewReader(state)).Decode(&s); err != nil {
-		return fmt.Errorf("read the saved walk: %w", err)
+		return stale("the saved walk is unreadable: %v", err)
 	}
 	if s.Format != stateFormat {
 		return stale("the walk was saved in format %d, not %d", s.Format, stateFormat)
 	}
 	if err := s.check(w.opts.Model); err != nil {
-		return fmt.Errorf("read the saved walk: %w", err)
+		return stale("the saved walk is unreadable: %v", err)
 	}
 	if s.Opts != optionsOf(w.opts) {
 		return stale("the options differ")
@@ -428,7 +430,7 @@ func (w *walker) restore(state []byte) error {
 	}
 	at := func(i int) (*Edge, error) {
 		if i < 0 || i >= len(w.res.Edges) {
-			return nil, fmt.Errorf("read the saved walk: edge %d of %d", i, len(w.res.Edges))
+			return nil, stale("the saved walk is unreadable: edge %d of %d", i, len(w.res.Edges))
 		}
 		return w.res.Edges[i], nil
 	}
