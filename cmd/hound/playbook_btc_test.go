@@ -35,10 +35,11 @@ func playbookLabels(t *testing.T, rows ...string) string {
 }
 
 // playbookTrace runs `hound trace SUBJECT --format json --model MODEL`, checks the
-// document against the schema, and decodes it.
+// document against the schema, and decodes it. The trace is saved as a case
+// too, which a rerun over the same blocks must continue to the same result.
 func playbookTrace(t *testing.T, subject, model, dir, labelFile string) (report.Document, string) {
 	t.Helper()
-	raw := mustHound(t, "trace", subject, "--model", model, "--format", "json", "--store", dir, "--labels", labelFile)
+	raw := tracedAndRerun(t, "trace", subject, "--model", model, "--store", dir, "--labels", labelFile)
 	var doc report.Document
 	if err := json.Unmarshal([]byte(raw), &doc); err != nil {
 		t.Fatalf("%s: %v\n%s", model, err, raw)

@@ -122,7 +122,7 @@ func pbLabels(t *testing.T, rows ...string) string {
 // checked against the schema.
 func pbTrace(t *testing.T, args ...string) *report.Document {
 	t.Helper()
-	out := mustHound(t, append([]string{"trace"}, append(args, "--format", "json")...)...)
+	out := tracedAndRerun(t, append([]string{"trace"}, args...)...)
 	validateTrace(t, out)
 	var doc report.Document
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {

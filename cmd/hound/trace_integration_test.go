@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/btcsuite/btcd/wire/v2"
@@ -202,6 +203,28 @@ func TestTraceEthereum(t *testing.T) {
 	if !strings.Contains(rerun, `"entity": "Test OTC Desk"`) {
 		t.Errorf("the new label is not in the rerun:\n%s", rerun)
 	}
+}
+
+// cases numbers the cases tracedAndRerun saves.
+var cases atomic.Int64
+
+// tracedAndRerun runs hound trace ARGS in JSON, saved as a case, then reruns
+// the case over the same blocks: the rerun must continue the saved walk and
+// give the same document. It returns the trace's output.
+func tracedAndRerun(t *testing.T, args ...string) string {
+	t.Helper()
+	name := fmt.Sprintf("rerun%d", cases.Add(1))
+	out := mustHound(t, append(args, "--format", "json", "--case", name)...)
+	var global []string // what case rerun takes of the trace's flags
+	for i := 0; i+1 < len(args); i++ {
+		if args[i] == "--store" || args[i] == "--labels" {
+			global = append(global, args[i], args[i+1])
+		}
+	}
+	if again := rerunCase(t, name, "continued from the saved walk", global...); again != out {
+		t.Fatalf("%s: the rerun over the same blocks differs from the trace", strings.Join(args, " "))
+	}
+	return out
 }
 
 // rerunCase reruns a saved case for its JSON result and checks the note it
