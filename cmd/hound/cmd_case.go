@@ -207,9 +207,10 @@ over the new blocks, or, where something the walk decided has changed since (new
 reorg below the heights it saw, a node now past the fan-out bound, a new mixer withdrawal or
 bridge payout linked to an old deposit, a later block of one chain older than the walk's last
 flow on another), traces afresh. Either way the result equals a fresh trace; the first line
-says which it did, and why. hound case
-report NAME -o FILE writes its report: one HTML page with the graph and the freeze-request
-packet.`,
+says which it did, and why (on standard error when the output is not the table).
+
+hound case report NAME -o FILE writes its report: one HTML page with the graph and the
+freeze-request packet.`,
 	}
 	var showOpts, rerunOpts struct{ Format, Out string }
 	show := &cobra.Command{
