@@ -37,7 +37,9 @@ func (r *Result) State() []byte { return r.state }
 //     (a fresh trace takes it for a hub);
 //   - a mixer pool has new withdrawals linked to a tainted deposit, a
 //     bridge inbound has a different payout, or an address's stored
-//     cluster now holds a different exchange;
+//     cluster now holds an exchange (another one, or one where the walk
+//     went on from the address: where the output still rests, the
+//     exchange_deposit finding is made now, as a fresh trace makes it);
 //   - new blocks of one chain come, in time, before the last flow the walk
 //     stepped on another (a fresh trace would interleave them).
 //
@@ -69,7 +71,8 @@ const stateFormat = 1
 
 // savedState is a walk at its end, before the findings are finished:
 // what Resume needs to go on. Pointers between edges are indexes into
-// Edges; labels are named by where Lookup returns them.
+// Edges; labels are kept whole and found again among the labels Resume
+// is given.
 type savedState struct {
 	Format   int
 	Table    []chains.Node // the nodes edges name, each once
