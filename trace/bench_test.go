@@ -45,11 +45,15 @@ import (
 //     Result.Visited over the time of the trace, peak-MB the largest heap
 //     growth sampled during it (every millisecond, runtime/metrics), and
 //     result-MB what the Result keeps after a GC.
+//   - haircut-walk, fifo-walk: the same traces over the same flows served
+//     from memory (each node's read from the store once, before the
+//     timing): what the walk costs beside the reading.
 //   - raw-scan: the store closed, the same directory opened with bare
 //     Badger and the 'F' prefix of every node the haircut trace visited
 //     scanned in the order the trace reached them, reading every value: the
 //     floor the walk is compared with (x-haircut, x-fifo: how many times
-//     faster the raw scan is than the trace measured before it).
+//     faster the raw scan is than the trace measured before it; x-...-walk
+//     than the walk alone).
 func BenchmarkTrace(b *testing.B) {
 	env := benchSetup(b)
 	b.Logf("store: %d transfers, %d flow keys, %.0f MB on disk, built in %.1fs; haircut visits %d nodes, %d flows (%.1f%%)",
@@ -60,8 +64,19 @@ func BenchmarkTrace(b *testing.B) {
 		b.Fatal(err)
 	}
 	rates := map[string]float64{}
-	for _, m := range []trace.Model{trace.Haircut, trace.FIFO} {
-		b.Run(m.String(), func(b *testing.B) {
+	mem := &memoryGraph{Graph: s, flows: map[chains.Node][]chains.Flow{}}
+	for _, run := range []struct {
+		name string
+		m    trace.Model
+		g    trace.Graph
+	}{{"haircut", trace.Haircut, s}, {"fifo", trace.FIFO, s}, {"haircut-walk", trace.Haircut, mem}, {"fifo-walk", trace.FIFO, mem}} {
+		m, g := run.m, run.g
+		if g == mem { // read the flows into memory
+			if _, err := trace.Trace(context.Background(), g, nil, []chains.Node{env.seed}, trace.Options{Model: m, Hops: 6}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.Run(run.name, func(b *testing.B) {
 			var flows int
 			var took time.Duration
 			var peak, kept uint64
@@ -69,7 +84,7 @@ func BenchmarkTrace(b *testing.B) {
 				var res *trace.Result
 				p, d := heapPeak(b, func() {
 					var err error
-					res, err = trace.Trace(context.Background(), s, nil, []chains.Node{env.seed}, trace.Options{Model: m, Hops: 6})
+					res, err = trace.Trace(context.Background(), g, nil, []chains.Node{env.seed}, trace.Options{Model: m, Hops: 6})
 					if err != nil {
 						b.Fatal(err)
 					}
@@ -81,8 +96,8 @@ func BenchmarkTrace(b *testing.B) {
 				kept = max(kept, retained(func() any { return res }))
 				b.StartTimer()
 			}
-			rates[m.String()] = float64(flows) / took.Seconds()
-			b.ReportMetric(rates[m.String()], "flows/s")
+			rates[run.name] = float64(flows) / took.Seconds()
+			b.ReportMetric(rates[run.name], "flows/s")
 			b.ReportMetric(float64(peak)/1e6, "peak-MB")
 			b.ReportMetric(float64(kept)/1e6, "result-MB")
 			b.ReportMetric(float64(env.size)/1e6, "store-MB")
@@ -138,7 +153,7 @@ func BenchmarkTrace(b *testing.B) {
 		}
 		raw := float64(flows) / took.Seconds()
 		b.ReportMetric(raw, "flows/s")
-		for _, m := range []string{"haircut", "fifo"} {
+		for _, m := range []string{"haircut", "fifo", "haircut-walk", "fifo-walk"} {
 			if r := rates[m]; r > 0 {
 				b.ReportMetric(raw/r, "x-"+m)
 			}
@@ -507,6 +522,33 @@ func buildBenchStore(env *benchEnv) error {
 	env.visited = res.Visited
 	env.size = s.Size()
 	return s.Close()
+}
+
+// memoryGraph serves each node's flows from memory once it has read them
+// from the graph it wraps.
+type memoryGraph struct {
+	trace.Graph
+	flows map[chains.Node][]chains.Flow
+}
+
+func (m *memoryGraph) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+	fs, ok := m.flows[n]
+	if !ok {
+		err := m.Graph.Flows(ctx, n, func(f chains.Flow) error {
+			fs = append(fs, f)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		m.flows[n] = fs
+	}
+	for _, f := range fs {
+		if err := fn(f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // countingGraph counts the reads of each node's flows.
