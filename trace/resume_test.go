@@ -11,6 +11,7 @@ import (
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/labels"
+	"github.com/houndtrace/hound/store"
 	"github.com/houndtrace/hound/trace"
 )
 
@@ -282,4 +283,88 @@ func traceRoundTrip(t *testing.T, g trace.Graph, lk labels.Lookuper, seeds []cha
 		t.Fatalf("resumed over the same blocks, the walk differs:\n%s", diffLines(got, want))
 	}
 	return res, nil
+}
+
+// TestResumeBridge plays S3's THORChain leg in steps. A walk saved before
+// the Bitcoin payout is synced cannot go on: a fresh trace follows the
+// payout from the inbound it already passed. A walk saved with the payout
+// resting at its destination goes on once a later block spends it, into
+// the exchange: H6 held 50 ETH with 20 tainted and deposited 40, so the
+// 1.52 BTC payout carries 0.608 BTC under haircut, and the 151,990,000 sat
+// paid on carry floor(151990000*60800000/152000000) = 60,796,000.
+func TestResumeBridge(t *testing.T) {
+	ctx := context.Background()
+	thief, h6, router, vault := addr("thief"), addr("H6"), addr("router"), addr("vault")
+	dest, vaultBTC, hot := p2wpkh(t, 0x71), p2wpkh(t, 0x72), p2wpkh(t, 0x73)
+	var b ethBlocks
+	b.time = 1_700_000_000
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("victim"), thief, chains.Native, eth(20))})
+	b.tx([]chains.Transfer{move(chains.KindNative, addr("funder"), h6, chains.Native, eth(30))})
+	b.tx([]chains.Transfer{move(chains.KindNative, thief, h6, chains.Native, eth(20))})
+	inbound := b.tx([]chains.Transfer{
+		move(chains.KindNative, h6, router, chains.Native, eth(40)),
+		move(chains.KindInternal, router, vault, chains.Native, eth(40)),
+	}, chains.Event{Kind: chains.EventBridgeDeposit, Contract: router, From: h6, To: vault, Asset: chains.Native, Amount: eth(40),
+		Memo: "=:b:" + string(dest) + ":0/1/0:t:0", Pos: chains.Pos{Index: 3}})
+	out := chains.TxOut{Kind: chains.ScriptNullData, Data: []byte("OUT:" + inbound.Format(chains.Bitcoin))}
+	btc := func() []*chains.Block {
+		return []*chains.Block{
+			{Number: 1, UTXOTxs: []chains.UTXOTx{utx(1, nil, pay(vaultBTC, 1_000_000_000))}},
+			{Number: 2, UTXOTxs: []chains.UTXOTx{utx(2, []chains.Outpoint{{Tx: txid(1)}}, pay(dest, 152_000_000), pay(vaultBTC, 847_990_000), out)}},
+			{Number: 3, UTXOTxs: []chains.UTXOTx{utx(3, []chains.Outpoint{{Tx: txid(2)}}, pay(hot, 151_990_000))}},
+		}
+	}
+	lk := lookup{hot: labels.Exchange}
+	seeds := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native)}
+	opts := trace.Options{Model: trace.Haircut, Resumable: true}
+	walk := func(s *store.Store) *trace.Result {
+		t.Helper()
+		res, err := trace.Trace(ctx, s, lk, seeds, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+
+	t.Run("payout-later", func(t *testing.T) {
+		s := tempStore(t)
+		b.commit(t, s)
+		saved := walk(s)
+		if len(saved.Findings) != 1 || saved.Findings[0].Outbound != nil {
+			t.Fatalf("before the payout: %+v", saved.Findings)
+		}
+		commitBitcoin(t, s, b.time+3600, btc())
+		_, err := trace.Resume(ctx, s, lk, seeds, opts, saved.State())
+		if !errors.Is(err, trace.ErrStale) || !strings.Contains(err.Error(), "has a new payout") {
+			t.Fatalf("resumed after the payout: %v", err)
+		}
+	})
+
+	t.Run("spent-later", func(t *testing.T) {
+		s := tempStore(t)
+		b.commit(t, s)
+		blocks := btc()
+		commitBitcoin(t, s, b.time+3600, blocks[:2])
+		saved := walk(s)
+		if len(saved.Findings) != 1 || saved.Findings[0].Outbound == nil || saved.Findings[0].Outbound.To != chains.HoldingOf(chains.Bitcoin, dest) {
+			t.Fatalf("before the spend: %+v", saved.Findings)
+		}
+		last := blocks[2]
+		last.Chain, last.Time, last.Parent = chains.Bitcoin, b.time+3600+1200, blocks[1].Hash
+		last.Hash[0], last.Hash[1] = 3, 0xbb
+		if err := s.Commit(chains.Bitcoin, blocks[2:], nil); err != nil {
+			t.Fatal(err)
+		}
+		res, err := trace.Resume(ctx, s, lk, seeds, opts, saved.State())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := digest(res), digest(walk(s)); got != want {
+			t.Fatalf("resumed differs from a fresh trace:\n%s", diffLines(got, want))
+		}
+		if len(res.Findings) != 2 || res.Findings[1].Kind != trace.FindingExchange || res.Findings[1].Edge.Tainted.Int64() != 60_796_000 ||
+			res.Findings[0].Outbound.To != chains.TxOf(chains.Bitcoin, txid(3)) {
+			t.Errorf("resumed findings %+v", res.Findings)
+		}
+	})
 }
