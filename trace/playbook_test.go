@@ -187,6 +187,17 @@ func TestTraceSwapFanOutMixer(t *testing.T) {
 				t.Errorf("%s: exchange findings %+v", tt.model, exc)
 			}
 		}
+		// Synced block by block, a case's walk continues at each block to
+		// what a fresh trace finds, but at the pool's withdrawal: a fresh
+		// trace links it to H2's deposit, which the walk already passed.
+		steps := make([]int, len(b.blocks)-1)
+		for i := range steps {
+			steps[i] = i + 1
+		}
+		n, _, stale := resumeCase(t, split(b.blocks, steps), lk, seed, trace.Options{Model: tt.model, FollowMixers: true})
+		if n != len(steps)-1 || len(stale) != 1 || !strings.Contains(stale[0], "pool "+string(pool)+" has new withdrawals") {
+			t.Errorf("%s: %d of %d resumes continued; stale: %v", tt.model, n, len(steps), stale)
+		}
 	}
 }
 
@@ -386,6 +397,14 @@ func TestTraceDepositAddress(t *testing.T) {
 		}
 		if len(clusters) != 1 || clusters[0].Address != d || fmt.Sprint(clusters[0].Members) != fmt.Sprint([]chains.Address{a, bb}) || clusters[0].Confidence != 0.9453125 {
 			t.Errorf("%s: clusters %+v", tt.model, clusters)
+		}
+		// The same blocks synced in steps (after the first sweep, after
+		// B's deposit, before the second sweep): the walk saved at each
+		// continues to what a fresh trace finds, the clean second sweep
+		// and the cluster included.
+		seeds := []chains.Node{chains.AccountOf(chains.Ethereum, a, chains.Native)}
+		if n, _, stale := resumeCase(t, split(b.blocks, []int{130, 500, 505}), lookup{x: labels.Exchange}, seeds, trace.Options{Model: tt.model}); n != 3 {
+			t.Errorf("%s: %d of 3 resumes continued: %v", tt.model, n, stale)
 		}
 	}
 }
