@@ -221,14 +221,36 @@ freeze-request packet.`,
 			return runCaseShow(cmd.OutOrStdout(), g, args[0], showOpts.Format, showOpts.Out)
 		},
 	}
+	var rerunAll, failOnNew bool
 	rerun := &cobra.Command{
-		Use:   "rerun NAME",
+		Use:   "rerun NAME | --all",
 		Short: "Run a saved case again over the store as it is now, and save the new result",
-		Args:  exactArgs(1, "a case name"),
+		Long: `Run a saved case again over the store as it is now, and save the new result. It continues
+the case's saved walk over the blocks synced since where that gives a fresh trace's result, and
+traces afresh where it does not; a first line says which, and why, and counts the findings
+before, now and new (on standard error when the output is not the table). --all reruns every
+saved case with that line each; --fail-on-new exits with code 4 when any rerun finds what its
+case had not, for a nightly job after the sync.`,
+		Example: `  hound case rerun dprk --format json -o dprk.json
+  hound sync ethereum --rpc URL && hound case rerun --all --fail-on-new   # nightly`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if rerunAll {
+				if len(args) > 0 {
+					return usagef("rerun: name a case or give --all, not both")
+				}
+				return nil
+			}
+			return exactArgs(1, "a case name (or --all)")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runCaseRerun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, args[0], rerunOpts.Format, rerunOpts.Out)
+			if rerunAll {
+				return runCaseRerunAll(cmd.Context(), cmd.OutOrStdout(), g, rerunOpts.Format, rerunOpts.Out, failOnNew)
+			}
+			return runCaseRerun(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), g, args[0], rerunOpts.Format, rerunOpts.Out, failOnNew)
 		},
 	}
+	rerun.Flags().BoolVar(&rerunAll, "all", false, "rerun every saved case, one summary line each (the table format only)")
+	rerun.Flags().BoolVar(&failOnNew, "fail-on-new", false, "exit with code 4 when a rerun finds what its case had not found")
 	for _, c := range []*cobra.Command{show, rerun} {
 		o := &showOpts
 		if c == rerun {
@@ -367,38 +389,112 @@ func runCaseShow(w io.Writer, g *globalOptions, name, format, out string) error 
 	return writeTrace(w, out, format, rec.Result, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
 }
 
-func runCaseRerun(ctx context.Context, w, errw io.Writer, g *globalOptions, name, format, out string) error {
+func runCaseRerun(ctx context.Context, w, errw io.Writer, g *globalOptions, name, format, out string, failOnNew bool) error {
 	st, rec, err := openCase(g, name, format)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	state, _, err := st.CaseWalk(name)
+	run, added, err := rerunSaved(ctx, g, st, rec)
 	if err != nil {
 		return err
-	}
-	run, err := runCase(ctx, g, st, rec.Params, rec, state)
-	if err != nil {
-		return err
-	}
-	if err := saveCase(st, name, rec.Params, run); err != nil {
-		return err
-	}
-	doc := run.doc
-	old := map[string]bool{}
-	for _, f := range rec.Result.Findings {
-		old[f.Kind+" "+f.Address+" "+f.Tx+" "+f.Asset] = true
-	}
-	added := 0
-	for _, f := range doc.Findings {
-		if !old[f.Kind+" "+f.Address+" "+f.Tx+" "+f.Asset] {
-			added++
-		}
 	}
 	note := w
 	if format != "table" || out != "" {
 		note = errw // keep the output the document alone
 	}
-	fmt.Fprintf(note, "case %s: %s; %d finding(s) before, %d now, %d new\n", name, run.how, len(rec.Result.Findings), len(doc.Findings), added)
-	return writeTrace(w, out, format, doc, storeAssets{namerOf(st)}, caseHTMLOptions(rec))
+	fmt.Fprintln(note, rerunLine(rec, run, added))
+	if err := writeTrace(w, out, format, run.doc, storeAssets{namerOf(st)}, caseHTMLOptions(rec)); err != nil {
+		return err
+	}
+	return newFindings(failOnNew, added)
+}
+
+// runCaseRerunAll reruns every saved case, in name order, with a line
+// each. A case that fails is said so and the others still run.
+func runCaseRerunAll(ctx context.Context, w io.Writer, g *globalOptions, format, out string, failOnNew bool) error {
+	if format != "table" || out != "" {
+		return usagef("rerun --all writes a line per case: no --format or -o (rerun one case for its document)")
+	}
+	st, err := g.openStore()
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	var recs []*caseRecord
+	err = st.Cases(func(name string, b []byte) error {
+		var rec caseRecord
+		if err := json.Unmarshal(b, &rec); err != nil {
+			return fmt.Errorf("case %s: %w", name, err)
+		}
+		recs = append(recs, &rec)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	total, failed := 0, 0
+	for _, rec := range recs {
+		run, added, err := rerunSaved(ctx, g, st, rec)
+		if errors.Is(err, context.Canceled) {
+			return err
+		}
+		if err != nil { // the other cases still run
+			fmt.Fprintf(w, "case %s: failed: %v\n", rec.Name, err)
+			failed++
+			continue
+		}
+		fmt.Fprintln(w, rerunLine(rec, run, added))
+		total += added
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d case(s) failed", failed, len(recs))
+	}
+	return newFindings(failOnNew, total)
+}
+
+// rerunSaved runs saved case rec again (continuing its walk where it can),
+// saves the new run, and counts the findings the case did not have.
+func rerunSaved(ctx context.Context, g *globalOptions, st *store.Store, rec *caseRecord) (*caseRun, int, error) {
+	state, _, err := st.CaseWalk(rec.Name)
+	if err != nil {
+		return nil, 0, err
+	}
+	run, err := runCase(ctx, g, st, rec.Params, rec, state)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := saveCase(st, rec.Name, rec.Params, run); err != nil {
+		return nil, 0, err
+	}
+	old := map[string]bool{}
+	for _, f := range rec.Result.Findings {
+		old[f.Kind+" "+f.Address+" "+f.Tx+" "+f.Asset] = true
+	}
+	added := 0
+	for _, f := range run.doc.Findings {
+		if !old[f.Kind+" "+f.Address+" "+f.Tx+" "+f.Asset] {
+			added++
+		}
+	}
+	return run, added, nil
+}
+
+// rerunLine says how a rerun went: continued or traced afresh (and why),
+// and the findings before, now and new.
+func rerunLine(rec *caseRecord, run *caseRun, added int) string {
+	return fmt.Sprintf("case %s: %s; %d finding(s) before, %d now, %d new", rec.Name, run.how, len(rec.Result.Findings), len(run.doc.Findings), added)
+}
+
+// newFindingsError says reruns found what their cases had not (exit code
+// 4 with --fail-on-new).
+type newFindingsError struct{ findings int }
+
+func (e newFindingsError) Error() string { return fmt.Sprintf("%d new finding(s)", e.findings) }
+
+func newFindings(failOnNew bool, added int) error {
+	if failOnNew && added > 0 {
+		return newFindingsError{added}
+	}
+	return nil
 }

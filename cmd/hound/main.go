@@ -25,7 +25,7 @@ const (
 	exitFailure     = 1   // runtime failure: node unreachable, bad data
 	exitUsage       = 2   // usage error or bad input
 	exitStoreInUse  = 3   // another hound process holds the store
-	exitHits        = 4   // hits at or above the threshold (screen, batch)
+	exitHits        = 4   // hits at or above the threshold (screen, batch), new findings (case rerun --fail-on-new)
 	exitInterrupted = 130 // interrupted by Ctrl-C or SIGTERM
 )
 
@@ -34,7 +34,7 @@ const exitCodesHelp = `Exit codes:
   1    runtime failure (node unreachable, bad data)
   2    usage error or bad input
   3    the store is in use by another hound process
-  4    hits at or above the threshold (screen, batch)
+  4    hits at or above the threshold (screen, batch), new findings (case rerun --fail-on-new)
   130  interrupted (Ctrl-C, SIGTERM); the store is left consistent`
 
 // usageError marks an error as the user's input being wrong (exit code 2).
@@ -52,7 +52,7 @@ func exitCode(err error) int {
 	switch {
 	case err == nil:
 		return exitOK
-	case errors.As(err, new(hitsError)):
+	case errors.As(err, new(hitsError)), errors.As(err, new(newFindingsError)):
 		return exitHits
 	case errors.Is(err, store.ErrInUse):
 		return exitStoreInUse

@@ -203,6 +203,25 @@ func TestTraceEthereum(t *testing.T) {
 	if !strings.Contains(rerun, `"entity": "Test OTC Desk"`) {
 		t.Errorf("the new label is not in the rerun:\n%s", rerun)
 	}
+
+	// Nightly: every case rerun, a line each; --fail-on-new exits 4 once
+	// a rerun finds what its case had not (A pays the exchange again).
+	nightly := []string{"case", "rerun", "--all", "--fail-on-new", "--store", dir, "--labels", labelFile, "--labels", more}
+	if r := hound(t, nightly...); r.code != 0 || !strings.HasPrefix(r.stdout, "case run1: continued from the saved walk;") || !strings.HasSuffix(r.stdout, ", 0 new\n") {
+		t.Errorf("rerun --all with nothing new: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	check(c.SendETH(a, exchange, ether(1)))
+	commit()
+	mustHound(t, "sync", "ethereum", "--rpc", c.URL(), "--store", dir, "--confirmations", "0", "--quiet")
+	if r := hound(t, nightly...); r.code != 4 || !strings.HasPrefix(r.stdout, "case run1: continued from the saved walk;") || !strings.HasSuffix(r.stdout, ", 1 new\n") ||
+		!strings.Contains(r.stderr, "1 new finding(s)") {
+		t.Errorf("rerun --all after a new exchange payment: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for _, bad := range [][]string{{"case", "rerun", "run1", "--all"}, {"case", "rerun", "--all", "--format", "json"}} {
+		if r := hound(t, append(bad, "--store", dir)...); r.code != 2 || r.stdout != "" {
+			t.Errorf("hound %s: exit %d, want 2\n%s%s", strings.Join(bad, " "), r.code, r.stdout, r.stderr)
+		}
+	}
 }
 
 // cases numbers the cases tracedAndRerun saves.
