@@ -88,7 +88,10 @@
 // Seeds are fully tainted. A labelled exchange, mixer, bridge or other
 // service ends a branch with a finding; so does a hub (more flows than the
 // fan-out bound, read once). The hop bound, the minimum amount and the time
-// window prune the rest. A finding's path follows, from node to node, the
+// window prune the rest. An account whose taint is all at the hop bound, and
+// to which none is on its way, leaves the queue until taint next reaches
+// it: its flows until then can pass nothing on, and it steps them when it
+// wakes. A finding's path follows, from node to node, the
 // tainted inflow before the edge out that carried the most taint.
 //
 // # The laundering playbook

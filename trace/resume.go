@@ -141,7 +141,7 @@ type savedNode struct {
 	ID                      chains.Node
 	Next, Count, Hop        int
 	Last                    chains.Pos
-	Seed, Bounded           bool
+	Seed, Bounded, Dormant  bool
 	Acct                    bool
 	Balance, Taint, Unknown *big.Int
 	LotAmounts, LotTaints   []*big.Int
@@ -262,7 +262,7 @@ func (w *walker) save() ([]byte, error) {
 		s.Findings = append(s.Findings, sf)
 	}
 	for _, n := range w.nodes {
-		sn := savedNode{ID: n.id, Next: n.next, Count: n.count, Hop: n.hop, Last: n.last, Seed: n.seed, Bounded: n.bounded,
+		sn := savedNode{ID: n.id, Next: n.next, Count: n.count, Hop: n.hop, Last: n.last, Seed: n.seed, Bounded: n.bounded, Dormant: n.dormant,
 			Resets: n.resets, Ins: n.ins, Stopped: n.stopped, Vault: n.vault}
 		if a := n.acct; a != nil && n.id.Kind != chains.TxNode {
 			sn.Acct, sn.Balance, sn.Taint, sn.Unknown = true, &a.balance, &a.taint, &a.unknown
@@ -479,7 +479,7 @@ func (w *walker) restore(state []byte) error {
 		w.res.Findings = append(w.res.Findings, f)
 	}
 	for _, sn := range s.Nodes {
-		n := &node{id: sn.ID, next: sn.Next, count: sn.Count, hop: sn.Hop, last: sn.Last, seed: sn.Seed, bounded: sn.Bounded,
+		n := &node{id: sn.ID, next: sn.Next, count: sn.Count, hop: sn.Hop, last: sn.Last, seed: sn.Seed, bounded: sn.Bounded, dormant: sn.Dormant,
 			resets: sn.Resets, ins: sn.Ins, stopped: sn.Stopped, vault: sn.Vault, acct: NewAccount(w.opts.Model)}
 		if sn.Acct {
 			a := n.acct
@@ -503,6 +503,11 @@ func (w *walker) restore(state []byte) error {
 		w.nodes[n.id] = n
 	}
 	for _, p := range s.Pending {
+		n := w.nodes[p.To]
+		if n == nil {
+			return stale("the saved walk is unreadable: taint on its way to %s, which it never reached", p.To)
+		}
+		n.arriving++
 		w.pending[pendingKey{p.To, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
 	}
 	for _, n := range s.Hubs {
@@ -732,7 +737,7 @@ func (w *walker) extend(n *node) error {
 		slices.SortStableFunc(n.flows, flowOrder)
 	}
 	n.last = n.flows[n.count-1].Pos
-	if w.ready(n) {
+	if !n.dormant && w.ready(n) { // a sleeping node waits for taint to wake it
 		heap.Push(&w.queue, n)
 	}
 	return nil

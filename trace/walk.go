@@ -97,6 +97,10 @@ type node struct {
 	count   int
 	last    chains.Pos
 	bounded bool
+	// arriving counts the inflows taint is on its way to (pending);
+	// dormant says the node left the queue (sleeps).
+	arriving int
+	dormant  bool
 	// resets are the positions of outflows that took an account node's
 	// last taint: a path leaving the node later came in after the last
 	// of them.
@@ -226,6 +230,10 @@ func (w *walker) run() (*Result, error) {
 				if !w.opts.Resumable {
 					n.acct = nil
 				}
+				break
+			}
+			if w.sleeps(n) {
+				n.dormant = true
 				break
 			}
 			if w.queue.Len() > 0 && w.queue[0].ev.before(n.ev) {
@@ -364,6 +372,7 @@ func (w *walker) inflow(n *node, f *chains.Flow) error {
 	if a, ok := w.pending[key]; ok {
 		taint = a.taint
 		delete(w.pending, key)
+		n.arriving--
 		switch {
 		case n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0:
 			n.hop = a.hop // the node held no taint: what it sends next is this taint's
@@ -623,6 +632,11 @@ func (w *walker) enter(e *Edge, f *chains.Flow) error {
 
 // pass queues an edge's taint for the inflow of node n it becomes.
 func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
+	if n.dormant {
+		if err := w.wake(n, f.Link.Pos); err != nil {
+			return err
+		}
+	}
 	to := n.id
 	if n.entered == nil {
 		n.entered = map[chains.Hash]int{}
@@ -641,9 +655,39 @@ func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 	if a == nil {
 		a = &arrival{taint: new(big.Int), hop: e.Hop}
 		w.pending[k] = a
+		n.arriving++
 	}
 	a.taint.Add(a.taint, e.Tainted)
 	a.hop = min(a.hop, e.Hop)
+	return nil
+}
+
+// sleeps reports whether account node n can leave the queue until taint
+// next reaches it: the taint it holds is at the hop bound and none is on
+// its way, so its next flows pass nothing on (a flow inside a transaction
+// that brought it taint would, at that taint's hop); they only change its
+// balance, which wake applies when taint arrives.
+func (w *walker) sleeps(n *node) bool {
+	if n.seed || n.id.Kind != chains.AccountNode || n.hop < w.opts.Hops || n.arriving > 0 || w.deposits[n.id] != nil {
+		return false
+	}
+	_, entered := n.entered[n.flows[n.next].Tx]
+	return !entered
+}
+
+// wake steps a sleeping node's flows before position at, where taint
+// arrives, and queues it again: they passed nothing on, so stepping them
+// late changes nothing else.
+func (w *walker) wake(n *node, at chains.Pos) error {
+	n.dormant = false
+	for w.ready(n) && (n.ev.at.Less(at) || n.ev.at == at && !n.ev.in) {
+		if err := w.step(n); err != nil {
+			return fmt.Errorf("trace %s: %w", n.id, err)
+		}
+	}
+	if w.ready(n) {
+		heap.Push(&w.queue, n)
+	}
 	return nil
 }
 
