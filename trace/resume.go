@@ -697,8 +697,11 @@ func (w *walker) extend(n *node) error {
 	if n.id.Kind == chains.TxNode {
 		return nil // a transaction's flows never change
 	}
-	old, counted := n.count, 0
-	tally := func(chains.Flow) error {
+	old, counted, last := n.count, 0, n.last
+	tally := func(f chains.Flow) error {
+		if last.Less(f.Pos) {
+			last = f.Pos
+		}
 		if counted++; n.bounded && counted > w.opts.FanOut {
 			return errHub
 		}
@@ -711,19 +714,31 @@ func (w *walker) extend(n *node) error {
 	} else {
 		err = w.g.Flows(w.ctx, n.id, tally)
 	}
-	n.count = counted
 	if errors.Is(err, errHub) {
 		return stale("%s has more than %d flows now: a fresh trace takes it for a hub", n.id, w.opts.FanOut)
 	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", n.id, err)
 	}
-	if n.count == old && n.next == n.count {
-		return nil // nothing new to step
-	}
+	n.count, n.last = counted, last
 	w.res.Visited += n.count - old
+	if n.dormant || n.next == n.count {
+		return nil // nothing to step (a sleeping node reads its flows when taint wakes it)
+	}
+	if err := w.load(n); err != nil {
+		return err
+	}
+	if w.ready(n) {
+		heap.Push(&w.queue, n)
+	}
+	return nil
+}
+
+// load reads the n.count flows of node n again, for a resumed walk to
+// step them.
+func (w *walker) load(n *node) error {
 	n.flows = n.flows[:0]
-	err = w.g.Flows(w.ctx, n.id, func(f chains.Flow) error {
+	err := w.g.Flows(w.ctx, n.id, func(f chains.Flow) error {
 		n.flows = append(n.flows, f)
 		return nil
 	})
@@ -735,10 +750,6 @@ func (w *walker) extend(n *node) error {
 	}
 	if !slices.IsSortedFunc(n.flows, flowOrder) {
 		slices.SortStableFunc(n.flows, flowOrder)
-	}
-	n.last = n.flows[n.count-1].Pos
-	if !n.dormant && w.ready(n) { // a sleeping node waits for taint to wake it
-		heap.Push(&w.queue, n)
 	}
 	return nil
 }

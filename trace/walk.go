@@ -680,6 +680,11 @@ func (w *walker) sleeps(n *node) bool {
 // late changes nothing else.
 func (w *walker) wake(n *node, at chains.Pos) error {
 	n.dormant = false
+	if n.flows == nil { // asleep when a resumed walk began
+		if err := w.load(n); err != nil {
+			return err
+		}
+	}
 	for w.ready(n) && (n.ev.at.Less(at) || n.ev.at == at && !n.ev.in) {
 		if err := w.step(n); err != nil {
 			return fmt.Errorf("trace %s: %w", n.id, err)
