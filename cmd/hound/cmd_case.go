@@ -188,11 +188,35 @@ func loadCase(st *store.Store, name string) (*caseRecord, bool, error) {
 	if err != nil || !ok {
 		return nil, ok, err
 	}
+	rec, err := decodeCase(name, b)
+	return rec, err == nil, err
+}
+
+// decodeCase reads the stored record of case name.
+func decodeCase(name string, b []byte) (*caseRecord, error) {
 	var rec caseRecord
 	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, false, fmt.Errorf("case %s: %w", name, err)
+		return nil, fmt.Errorf("case %s: %w", name, err)
 	}
-	return &rec, true, nil
+	return &rec, nil
+}
+
+// everyCase reads the records of every saved case, by name; summary
+// drops each result's nodes and edges as it is read.
+func everyCase(st *store.Store, summary bool) ([]*caseRecord, error) {
+	var recs []*caseRecord
+	err := st.Cases(func(name string, b []byte) error {
+		rec, err := decodeCase(name, b)
+		if err != nil {
+			return err
+		}
+		if summary {
+			rec.Result.Edges, rec.Result.Nodes = nil, nil
+		}
+		recs = append(recs, rec)
+		return nil
+	})
+	return recs, err
 }
 
 func newCaseCommand(g *globalOptions) *cobra.Command {
@@ -332,16 +356,7 @@ func writeCaseReport(w io.Writer, st *store.Store, name string) error {
 }
 
 func runCaseList(w io.Writer, _ *globalOptions, st *store.Store, format string) error {
-	var recs []caseRecord
-	err := st.Cases(func(name string, b []byte) error {
-		var rec caseRecord
-		if err := json.Unmarshal(b, &rec); err != nil {
-			return fmt.Errorf("case %s: %w", name, err)
-		}
-		rec.Result.Edges, rec.Result.Nodes = nil, nil // a listing needs the summary only
-		recs = append(recs, rec)
-		return nil
-	})
+	recs, err := everyCase(st, true) // a listing needs the summary only
 	if err != nil {
 		return err
 	}
@@ -421,15 +436,7 @@ func runCaseRerunAll(ctx context.Context, w io.Writer, g *globalOptions, format,
 		return err
 	}
 	defer st.Close()
-	var recs []*caseRecord
-	err = st.Cases(func(name string, b []byte) error {
-		var rec caseRecord
-		if err := json.Unmarshal(b, &rec); err != nil {
-			return fmt.Errorf("case %s: %w", name, err)
-		}
-		recs = append(recs, &rec)
-		return nil
-	})
+	recs, err := everyCase(st, false)
 	if err != nil {
 		return err
 	}
