@@ -77,7 +77,10 @@ func (r *reader) hash() (h chains.Hash) {
 func (r *reader) addr() chains.Address {
 	raw := r.take(int(r.u8()))
 	if r.c.IsEVM() && len(raw) == 20 {
-		return chains.Address("0x" + hex.EncodeToString(raw))
+		var b [42]byte // one allocation: the string
+		b[0], b[1] = '0', 'x'
+		hex.Encode(b[2:], raw)
+		return chains.Address(b[:])
 	}
 	return chains.Address(raw)
 }
@@ -188,7 +191,19 @@ func encodeFlow(t *chains.Transfer, counterparty chains.Address, flags byte) []b
 func decodeFlow(c chains.Chain, a chains.Address, key, val []byte) (chains.Transfer, byte, error) {
 	kr := reader{c: c, b: key[2:]}
 	kr.addr()
-	t := chains.Transfer{Chain: c, Asset: kr.asset(), Pos: kr.pos()}
+	asset := kr.asset()
+	if kr.err != nil {
+		return chains.Transfer{}, 0, fmt.Errorf("flow key: %w", kr.err)
+	}
+	return decodeFlowAfter(c, a, asset, kr.b, val)
+}
+
+// decodeFlowAfter is decodeFlow given the flow's asset and the rest of its
+// key after it (position and direction): what a scan of one node's flows
+// already knows is not decoded again.
+func decodeFlowAfter(c chains.Chain, a chains.Address, asset chains.Asset, rest, val []byte) (chains.Transfer, byte, error) {
+	kr := reader{c: c, b: rest}
+	t := chains.Transfer{Chain: c, Asset: asset, Pos: kr.pos()}
 	dir := kr.u8()
 	r := reader{c: c, b: val}
 	other := r.addr()

@@ -19,6 +19,10 @@ func (s *Store) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) e
 	return s.flows(ctx, n, nil, fn)
 }
 
+// ConcurrentFlows marks the store as safe for concurrent Flows
+// (trace.Concurrent): each read is its own Badger transaction.
+func (s *Store) ConcurrentFlows() {}
+
 // FlowsAfter calls fn with the flows of node n that come after position
 // after, in chain order: what an account or an address gained since a
 // trace last read it, found with one seek. A transaction's flows are all
@@ -65,7 +69,7 @@ func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Ad
 		var flags byte
 		err := item.Value(func(v []byte) error {
 			var err error
-			t, flags, err = decodeFlow(c, a, k, v)
+			t, flags, err = decodeFlowAfter(c, a, asset, k[len(prefix):], v)
 			return err
 		})
 		if err != nil {

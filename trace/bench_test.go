@@ -43,11 +43,14 @@ import (
 // Sub-benchmarks:
 //   - haircut, fifo: trace.Trace from the seed with Hops 6; flows/s is
 //     Result.Visited over the time of the trace, peak-MB the largest heap
-//     growth sampled during it (every millisecond, runtime/metrics), and
-//     result-MB what the Result keeps after a GC.
+//     growth sampled during it (every millisecond, runtime/metrics),
+//     result-MB what the Result keeps after a GC, and ahead/op how many of
+//     the nodes it followed a second goroutine had read ahead (the store
+//     is a trace.Concurrent graph).
 //   - haircut-walk, fifo-walk: the same traces over the same flows served
 //     from memory (each node's read from the store once, before the
-//     timing): what the walk costs beside the reading.
+//     timing, and served on the walk's goroutine): what the walk costs
+//     beside the reading.
 //   - raw-scan: the store closed, the same directory opened with bare
 //     Badger and the 'F' prefix of every node the haircut trace visited
 //     scanned in the order the trace reached them, reading every value: the
@@ -77,7 +80,7 @@ func BenchmarkTrace(b *testing.B) {
 			}
 		}
 		b.Run(run.name, func(b *testing.B) {
-			var flows int
+			var flows, ahead int
 			var took time.Duration
 			var peak, kept uint64
 			for range b.N {
@@ -91,6 +94,7 @@ func BenchmarkTrace(b *testing.B) {
 				})
 				b.StopTimer()
 				flows += res.Visited
+				ahead += res.ReadAhead
 				took += d
 				peak = max(peak, p)
 				kept = max(kept, retained(func() any { return res }))
@@ -102,6 +106,7 @@ func BenchmarkTrace(b *testing.B) {
 			b.ReportMetric(float64(kept)/1e6, "result-MB")
 			b.ReportMetric(float64(env.size)/1e6, "store-MB")
 			b.ReportMetric(float64(flows/b.N), "flows/op")
+			b.ReportMetric(float64(ahead/b.N), "ahead/op")
 		})
 	}
 	if err := s.Close(); err != nil {

@@ -136,6 +136,9 @@ type Result struct {
 	Tainted map[chains.Node]*big.Int
 	// Visited counts the flows the walk read.
 	Visited int
+	// ReadAhead counts the nodes whose flows the walk found read ahead
+	// (on a Concurrent graph).
+	ReadAhead int
 	// Late counts taint that reached a UTXO transaction the walk had
 	// already passed (a cross-chain payout ordered before its inbound by
 	// block times); it is reported, not followed.

@@ -50,6 +50,7 @@ func (r *Result) State() []byte { return r.state }
 func Resume(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options, state []byte) (*Result, error) {
 	opts.Resumable = true
 	w := newWalker(ctx, g, lk, seeds, opts)
+	defer w.stopReader()
 	if err := w.restore(state); err != nil {
 		return nil, err
 	}

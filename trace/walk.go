@@ -120,6 +120,7 @@ type walker struct {
 	hubs    map[chains.Node]bool    // nodes found to be hubs, read once
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
+	reader  *reader // reads ahead, once started
 
 	proto       Protocol                      // nil when the graph has no events
 	cluster     Clusters                      // nil when the graph keeps no clusters
@@ -184,6 +185,7 @@ type pendingKey struct {
 // nothing.
 func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) (*Result, error) {
 	w := newWalker(ctx, g, lk, seeds, opts)
+	defer w.stopReader()
 	for _, s := range seeds {
 		n, err := w.touch(s, chains.Pos{}, 0, false)
 		if err != nil {
@@ -273,21 +275,16 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 		return nil, nil
 	}
 	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), bounded: bounded}
-	err := w.g.Flows(w.ctx, id, func(f chains.Flow) error {
-		if bounded && len(n.flows) == w.opts.FanOut {
-			return errHub
-		}
-		n.flows = append(n.flows, f)
-		return nil
-	})
-	w.res.Visited += len(n.flows)
-	if errors.Is(err, errHub) {
-		w.hubs[id] = true
-		return nil, nil
-	}
+	flows, hub, err := w.read(id, bounded)
+	w.res.Visited += len(flows)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
+	if hub {
+		w.hubs[id] = true
+		return nil, nil
+	}
+	n.flows = flows
 	// At one position an outflow leaves before an inflow arrives, so that
 	// a transfer to oneself carries its taint back in.
 	if !slices.IsSortedFunc(n.flows, flowOrder) {
@@ -306,6 +303,7 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 		}
 		n.next++
 	}
+	w.readAhead(n, n.next)
 	if w.ready(n) {
 		heap.Push(&w.queue, n)
 	}
