@@ -19,10 +19,6 @@ func (s *Store) Flows(ctx context.Context, n chains.Node, fn func(chains.Flow) e
 	return s.flows(ctx, n, nil, fn)
 }
 
-// ConcurrentFlows marks the store as safe for concurrent Flows
-// (trace.Concurrent): each read is its own Badger transaction.
-func (s *Store) ConcurrentFlows() {}
-
 // FlowsAfter calls fn with the flows of node n that come after position
 // after, in chain order: what an account or an address gained since a
 // trace last read it, found with one seek. A transaction's flows are all
@@ -39,16 +35,31 @@ func (s *Store) FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos,
 // flow keys (after the node's prefix) the scan starts.
 func (s *Store) flows(ctx context.Context, n chains.Node, from []byte, fn func(chains.Flow) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
-		switch n.Kind {
-		case chains.AccountNode:
-			return accountFlows(ctx, txn, n, from, fn)
-		case chains.TxNode:
-			return txFlows(txn, n, fn)
-		case chains.HoldingNode:
-			return holdingFlows(ctx, txn, n, from, fn)
-		}
-		return fmt.Errorf("flows of %s: unknown kind of node", n)
+		return flowsIn(ctx, txn, n, from, fn)
 	})
+}
+
+func flowsIn(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+	switch n.Kind {
+	case chains.AccountNode:
+		return accountFlows(ctx, txn, n, from, fn)
+	case chains.TxNode:
+		return txFlows(txn, n, fn)
+	case chains.HoldingNode:
+		return holdingFlows(ctx, txn, n, from, fn)
+	}
+	return fmt.Errorf("flows of %s: unknown kind of node", n)
+}
+
+// FlowReader returns Flows as the store is now, for one goroutine (a
+// trace's reader: trace.Concurrent), and what ends it. Its reads share one
+// Badger transaction instead of opening one each; until ended it pins the
+// tables it reads.
+func (s *Store) FlowReader() (flows func(context.Context, chains.Node, func(chains.Flow) error) error, end func()) {
+	txn := s.db.NewTransaction(false)
+	return func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+		return flowsIn(ctx, txn, n, nil, fn)
+	}, txn.Discard
 }
 
 // scanFlows walks the 'F' keys of address a and asset, from the key suffix

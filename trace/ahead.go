@@ -10,16 +10,16 @@ import (
 	"github.com/houndtrace/hound/chains"
 )
 
-// Concurrent is implemented by a Graph whose Flows may be called from
-// several goroutines at once. The walk then reads ahead: when it starts
-// following a node, a second goroutine reads the nodes that node pays
-// afterwards (where its taint may go next), soonest payment first, while
-// the walk goes on with the first goroutine. A read the walk needs before
-// the reader has begun it, the walk makes itself.
+// Concurrent is implemented by a Graph that can serve a second goroutine
+// its own reads. The walk then reads ahead: when it starts following a
+// node, the second goroutine reads the nodes that node pays afterwards
+// (where its taint may go next), soonest payment first, while the walk
+// goes on. A read the walk needs before the reader has begun it, the walk
+// makes itself.
 type Concurrent interface {
 	Graph
-	// ConcurrentFlows marks the graph as safe for concurrent Flows.
-	ConcurrentFlows()
+	// FlowReader returns a Flows for one more goroutine, and what ends it.
+	FlowReader() (flows func(context.Context, chains.Node, func(chains.Flow) error) error, end func())
 }
 
 // aheadBudget bounds the flows read ahead and not yet used: past it the
@@ -49,8 +49,7 @@ type aheadRead struct {
 
 // reader reads nodes ahead of the walk on its own goroutine.
 type reader struct {
-	reads map[chains.Node]*aheadRead // the walk's side: asked for, not yet used
-	held  atomic.Int64               // flows read and not yet used
+	held atomic.Int64 // flows read and not yet used
 
 	mu      sync.Mutex
 	wake    *sync.Cond
@@ -79,21 +78,24 @@ func (w *walker) startReader() bool {
 	if w.reader != nil {
 		return true
 	}
-	if _, ok := w.g.(Concurrent); !ok {
+	c, ok := w.g.(Concurrent)
+	if !ok {
 		return false
 	}
-	r := &reader{reads: map[chains.Node]*aheadRead{}}
+	r := &reader{}
 	r.wake = sync.NewCond(&r.mu)
 	r.wg.Add(1)
-	go r.run(w.ctx, w.g, w.opts.FanOut)
+	flows, end := c.FlowReader()
+	go r.run(w.ctx, flows, end, w.opts.FanOut)
 	w.reader = r
 	return true
 }
 
-func (r *reader) run(ctx context.Context, g Graph, fanOut int) {
+func (r *reader) run(ctx context.Context, flows flowsFunc, end func(), fanOut int) {
 	defer r.wg.Done()
+	defer end()
 	for a := r.next(); a != nil; a = r.next() {
-		a.flows, a.hub, a.err = readFlows(ctx, g, a.id, true, fanOut)
+		a.flows, a.hub, a.err = readFlows(ctx, flows, a.id, true, fanOut)
 		r.held.Add(int64(len(a.flows)))
 		a.state.Store(aheadDone)
 		close(a.done)
@@ -147,12 +149,15 @@ func (w *walker) readAhead(n *node, i int) {
 	for ; i < len(n.flows); i++ {
 		f := &n.flows[i]
 		to := f.Other
-		if f.In || to.Kind == 0 || to.Kind == chains.HoldingNode || to.Address == chains.FeeSink || to.Address == chains.BeaconSink ||
-			w.nodes[to] != nil || w.hubs[to] || r.reads[to] != nil || w.stopsAt(to, f.Address) {
+		if f.In || to.Kind == 0 || to.Kind == chains.HoldingNode || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
+			continue
+		}
+		s := w.slot(to)
+		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(to, f.Address) {
 			continue
 		}
 		a := &aheadRead{id: to, ev: event{at: f.Pos, time: f.Time, chain: n.id.Chain.Code()}, done: make(chan struct{})}
-		r.reads[to] = a
+		s.ahead = a
 		if !asked {
 			r.mu.Lock()
 			asked = true
@@ -186,10 +191,10 @@ func (w *walker) stopsAt(to chains.Node, a chains.Address) bool {
 
 // read returns node id's flows (at most the fan-out bound of them when
 // bounded, hub then set): read ahead if it was, else read now.
-func (w *walker) read(id chains.Node, bounded bool) ([]chains.Flow, bool, error) {
+func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, bool, error) {
 	if r := w.reader; r != nil {
-		if a := r.reads[id]; a != nil {
-			delete(r.reads, id)
+		if a := s.ahead; a != nil {
+			s.ahead = nil
 			if !a.state.CompareAndSwap(aheadQueued, aheadTaken) {
 				<-a.done
 				if r.held.Add(-int64(len(a.flows))) <= aheadBudget {
@@ -204,13 +209,16 @@ func (w *walker) read(id chains.Node, bounded bool) ([]chains.Flow, bool, error)
 			}
 		}
 	}
-	return readFlows(w.ctx, w.g, id, bounded, w.opts.FanOut)
+	return readFlows(w.ctx, w.g.Flows, id, bounded, w.opts.FanOut)
 }
+
+// flowsFunc is Graph.Flows.
+type flowsFunc = func(context.Context, chains.Node, func(chains.Flow) error) error
 
 // readFlows reads node id's flows, at most fanOut of them when bounded
 // (hub is then set).
-func readFlows(ctx context.Context, g Graph, id chains.Node, bounded bool, fanOut int) (flows []chains.Flow, hub bool, err error) {
-	err = g.Flows(ctx, id, func(f chains.Flow) error {
+func readFlows(ctx context.Context, read flowsFunc, id chains.Node, bounded bool, fanOut int) (flows []chains.Flow, hub bool, err error) {
+	err = read(ctx, id, func(f chains.Flow) error {
 		if bounded && len(flows) == fanOut {
 			return errHub
 		}

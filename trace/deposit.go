@@ -40,7 +40,7 @@ func (w *walker) depositSweep(e *Edge, l *labels.Label) bool {
 	if !e.To.Chain.IsEVM() || e.From.Kind != chains.AccountNode || e.From.Asset != chains.Native {
 		return false
 	}
-	n := w.nodes[e.From]
+	n := w.node(e.From)
 	if n == nil || n.seed || n.next == 0 || n.flows[n.next-1].Pos != e.Pos || len(w.lk.Lookup(e.From.Chain, e.From.Address)) > 0 {
 		return false
 	}
@@ -73,7 +73,7 @@ func (w *walker) depositSweep(e *Edge, l *labels.Label) bool {
 	k.Sub(big.NewRat(2, 1), k).Sub(k, big.NewRat(int64(blocks), DepositBlocks)).Quo(k, big.NewRat(2, 1))
 	confidence, _ := k.Float64()
 	tainted := new(big.Int)
-	for _, in := range w.in[e.From] {
+	for _, in := range w.in(e.From) {
 		if since.Less(in.Pos) && in.Pos.Less(e.Pos) {
 			tainted.Add(tainted, in.Tainted)
 		}

@@ -262,7 +262,11 @@ func (w *walker) save() ([]byte, error) {
 		sf.F.Edge, sf.F.Outbound, sf.F.Label, sf.F.Path = nil, nil, nil, nil
 		s.Findings = append(s.Findings, sf)
 	}
-	for _, n := range w.nodes {
+	for _, sl := range w.slots {
+		n := sl.n
+		if n == nil {
+			continue
+		}
 		sn := savedNode{ID: n.id, Next: n.next, Count: n.count, Hop: n.hop, Last: n.last, Seed: n.seed, Bounded: n.bounded, Dormant: n.dormant,
 			Resets: n.resets, Ins: n.ins, Stopped: n.stopped, Vault: n.vault}
 		if a := n.acct; a != nil && n.id.Kind != chains.TxNode {
@@ -283,8 +287,10 @@ func (w *walker) save() ([]byte, error) {
 	for k, a := range w.pending {
 		s.Pending = append(s.Pending, savedPending{To: k.to, Link: k.link, Taint: a.taint, Hop: a.hop})
 	}
-	for n := range w.hubs {
-		s.Hubs = append(s.Hubs, n)
+	for n, sl := range w.slots {
+		if sl.hub {
+			s.Hubs = append(s.Hubs, n)
+		}
 	}
 	for tx, p := range w.peels {
 		s.Peels = append(s.Peels, savedPeel{Tx: tx, In: p.in, Change: p.change, Next: p.next, Payment: p.payment, Edge: idx(p.edge)})
@@ -501,10 +507,10 @@ func (w *walker) restore(state []byte) error {
 			m := sn.Memo
 			n.memo = &m
 		}
-		w.nodes[n.id] = n
+		w.slot(n.id).n = n
 	}
 	for _, p := range s.Pending {
-		n := w.nodes[p.To]
+		n := w.node(p.To)
 		if n == nil {
 			return stale("the saved walk is unreadable: taint on its way to %s, which it never reached", p.To)
 		}
@@ -512,7 +518,7 @@ func (w *walker) restore(state []byte) error {
 		w.pending[pendingKey{p.To, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
 	}
 	for _, n := range s.Hubs {
-		w.hubs[n] = true
+		w.slot(n).hub = true
 	}
 	for _, p := range s.Peels {
 		e, err := at(p.Edge)
@@ -642,15 +648,17 @@ func (w *walker) recheck() error {
 // would have decided otherwise: a node past the fan-out bound now, new
 // flows that come before the walk's last one.
 func (w *walker) grow() error {
-	ids := make([]chains.Node, 0, len(w.nodes))
-	for id := range w.nodes {
-		ids = append(ids, id)
+	var ids []chains.Node
+	for id, s := range w.slots {
+		if s.n != nil {
+			ids = append(ids, id)
+		}
 	}
 	// In a fixed order, so that the queue (and the result) never depends
 	// on the map's.
 	slices.SortFunc(ids, func(a, b chains.Node) int { return cmpNode(a, b) })
 	for _, id := range ids {
-		if err := w.extend(w.nodes[id]); err != nil {
+		if err := w.extend(w.node(id)); err != nil {
 			return err
 		}
 	}
@@ -787,7 +795,7 @@ func (w *walker) spent() error {
 		return nil, stale("output %v of %s is gone", e.Pos, e.Tx.Format(e.Chain()))
 	}
 	resting := func(e *Edge) bool {
-		n := w.nodes[e.To]
+		n := w.node(e.To)
 		return e.To.Kind == chains.HoldingNode && !e.To.Chain.IsEVM() && (n == nil || !n.seed)
 	}
 	var orphans []*Edge
@@ -831,12 +839,12 @@ func (w *walker) spent() error {
 
 // uncount takes a received edge out of its node's tainted inflows.
 func (w *walker) uncount(e *Edge) {
-	in := slices.DeleteFunc(w.in[e.To], func(x *Edge) bool { return x == e })
-	if len(in) == 0 {
-		delete(w.in, e.To)
+	s := w.slot(e.To)
+	s.in = slices.DeleteFunc(s.in, func(x *Edge) bool { return x == e })
+	if len(s.in) == 0 {
+		s.tainted = nil
 		delete(w.res.Tainted, e.To)
 		return
 	}
-	w.in[e.To] = in
-	w.res.Tainted[e.To].Sub(w.res.Tainted[e.To], e.Tainted)
+	s.tainted.Sub(s.tainted, e.Tainted)
 }

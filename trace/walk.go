@@ -107,17 +107,53 @@ type node struct {
 	resets []chains.Pos
 }
 
+// slot is what the walk keeps of one node it met, all found with one
+// lookup.
+type slot struct {
+	n     *node      // followed
+	hub   bool       // past the fan-out bound: read once, not followed
+	ahead *aheadRead // its flows asked for ahead, not yet used
+	// tainted is the taint the node received (its Result.Tainted entry),
+	// in the tainted flows into it, in chain order.
+	tainted *big.Int
+	in      []*Edge
+}
+
+// slot returns node id's slot, made on first use.
+func (w *walker) slot(id chains.Node) *slot {
+	s := w.slots[id]
+	if s == nil {
+		s = &slot{}
+		w.slots[id] = s
+	}
+	return s
+}
+
+// node returns the walk's state of node id, nil if it does not follow it.
+func (w *walker) node(id chains.Node) *node {
+	if s := w.slots[id]; s != nil {
+		return s.n
+	}
+	return nil
+}
+
+// in returns the tainted flows into node id, in chain order.
+func (w *walker) in(id chains.Node) []*Edge {
+	if s := w.slots[id]; s != nil {
+		return s.in
+	}
+	return nil
+}
+
 // walker is one trace in progress.
 type walker struct {
 	ctx     context.Context
 	g       Graph
 	lk      labels.Lookuper
 	opts    Options
-	nodes   map[chains.Node]*node
+	slots   map[chains.Node]*slot // every node the walk met
 	queue   eventQueue
 	pending map[pendingKey]*arrival // taint on its way into a node
-	in      map[chains.Node][]*Edge // the tainted flows into each node, in chain order
-	hubs    map[chains.Node]bool    // nodes found to be hubs, read once
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
 	reader  *reader // reads ahead, once started
@@ -197,8 +233,8 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 }
 
 func newWalker(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) *walker {
-	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), nodes: map[chains.Node]*node{},
-		pending: map[pendingKey]*arrival{}, in: map[chains.Node][]*Edge{}, hubs: map[chains.Node]bool{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
+	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), slots: map[chains.Node]*slot{},
+		pending: map[pendingKey]*arrival{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
 		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
 		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{},
 		inCluster: map[chains.Node]*labels.Label{}}
@@ -268,20 +304,18 @@ func (w *walker) run() (*Result, error) {
 // returns nil for a node with more flows than the fan-out bound (a hub,
 // which becomes a finding, and is read only once).
 func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (*node, error) {
-	if n, ok := w.nodes[id]; ok {
-		return n, nil
-	}
-	if w.hubs[id] {
-		return nil, nil
+	s := w.slot(id)
+	if s.n != nil || s.hub {
+		return s.n, nil
 	}
 	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), bounded: bounded}
-	flows, hub, err := w.read(id, bounded)
+	flows, hub, err := w.read(s, id, bounded)
 	w.res.Visited += len(flows)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
 	}
 	if hub {
-		w.hubs[id] = true
+		s.hub = true
 		return nil, nil
 	}
 	n.flows = flows
@@ -296,7 +330,7 @@ func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (
 	if id.Kind == chains.TxNode {
 		from = chains.Pos{}
 	}
-	w.nodes[id] = n
+	s.n = n
 	for n.next < len(n.flows) && n.flows[n.next].Pos.Less(from) {
 		if err := w.replayClean(n, &n.flows[n.next]); err != nil {
 			return nil, err
@@ -426,7 +460,7 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	if n.id.Kind == chains.TxNode && f.Address != "" {
 		// A coin paid to a seed address is the seed's again, wherever it
 		// goes next: the seed passes it on, fully tainted.
-		if s := w.nodes[chains.HoldingOf(n.id.Chain, f.Address)]; s != nil && s.seed {
+		if s := w.node(chains.HoldingOf(n.id.Chain, f.Address)); s != nil && s.seed {
 			to = s.id
 		}
 	}
@@ -484,7 +518,7 @@ func (w *walker) split(n *node) error {
 	}
 	taint, _, err := SplitUTXO(w.opts.Model, lots, outs)
 	n.outs = taint
-	if in := w.in[n.id]; len(in) > 0 && err == nil {
+	if in := w.in(n.id); len(in) > 0 && err == nil {
 		tx := n.utxoTx()
 		joined := w.coinjoin(n, tx, in[len(in)-1])
 		w.peel(n, tx, in[len(in)-1])
@@ -592,7 +626,7 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 		return nil // fees, burns and unresolved sources end here
 	}
 	w.received(e)
-	if n := w.nodes[to]; n != nil && n.seed {
+	if n := w.node(to); n != nil && n.seed {
 		return w.pass(n, e, f) // taint back at a seed: nothing new to say
 	}
 	if w.opts.Within != nil && !w.opts.Within(to) {
@@ -724,13 +758,13 @@ func (w *walker) late(n *node, e *Edge) error {
 
 // received records the edge as a tainted inflow of its target.
 func (w *walker) received(e *Edge) {
-	t := w.res.Tainted[e.To]
-	if t == nil {
-		t = new(big.Int)
-		w.res.Tainted[e.To] = t
+	s := w.slot(e.To)
+	if s.tainted == nil {
+		s.tainted = new(big.Int)
+		w.res.Tainted[e.To] = s.tainted
 	}
-	t.Add(t, e.Tainted)
-	w.in[e.To] = append(w.in[e.To], e)
+	s.tainted.Add(s.tainted, e.Tainted)
+	s.in = append(s.in, e)
 	e.received = true
 }
 
@@ -789,7 +823,7 @@ func (w *walker) finish() {
 	for i := range w.res.Findings {
 		f := &w.res.Findings[i]
 		f.Path = w.path(f.Edge)
-		f.Paths = len(w.in[f.Edge.To])
+		f.Paths = len(w.in(f.Edge.To))
 	}
 	sort.SliceStable(w.res.Findings, func(i, j int) bool {
 		a, b := &w.res.Findings[i], &w.res.Findings[j]
@@ -822,7 +856,7 @@ func (w *walker) path(e *Edge) []*Edge {
 			path = append([]*Edge{out.cause}, path...)
 			continue
 		}
-		n := w.nodes[out.From]
+		n := w.node(out.From)
 		if n == nil || n.seed {
 			return path
 		}
@@ -837,7 +871,7 @@ func (w *walker) path(e *Edge) []*Edge {
 			}
 		}
 		var best *Edge
-		for _, in := range w.in[out.From] {
+		for _, in := range w.in(out.From) {
 			if in.Pos.Less(left) && !in.Pos.Less(since) && !seen[in] && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) {
 				best = in
 			}
