@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -94,8 +95,9 @@ func (w *walker) startReader() bool {
 func (r *reader) run(ctx context.Context, flows flowsFunc, end func(), fanOut int) {
 	defer r.wg.Done()
 	defer end()
+	var scratch []chains.Flow
 	for a := r.next(); a != nil; a = r.next() {
-		a.flows, a.hub, a.err = readFlows(ctx, flows, a.id, true, fanOut)
+		a.flows, a.hub, a.err = readFlows(ctx, flows, a.id, true, fanOut, &scratch)
 		r.held.Add(int64(len(a.flows)))
 		a.state.Store(aheadDone)
 		close(a.done)
@@ -209,24 +211,29 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, boo
 			}
 		}
 	}
-	return readFlows(w.ctx, w.g.Flows, id, bounded, w.opts.FanOut)
+	return readFlows(w.ctx, w.g.Flows, id, bounded, w.opts.FanOut, &w.scratch)
 }
 
 // flowsFunc is Graph.Flows.
 type flowsFunc = func(context.Context, chains.Node, func(chains.Flow) error) error
 
 // readFlows reads node id's flows, at most fanOut of them when bounded
-// (hub is then set).
-func readFlows(ctx context.Context, read flowsFunc, id chains.Node, bounded bool, fanOut int) (flows []chains.Flow, hub bool, err error) {
-	err = read(ctx, id, func(f chains.Flow) error {
+// (hub is then set). It reads into scratch, which it keeps for the next
+// read, and returns a copy of exactly the flows read: a trace's reads then
+// allocate what they keep, not every size of slice on the way to it.
+func readFlows(ctx context.Context, read flowsFunc, id chains.Node, bounded bool, fanOut int, scratch *[]chains.Flow) ([]chains.Flow, bool, error) {
+	flows := (*scratch)[:0]
+	err := read(ctx, id, func(f chains.Flow) error {
 		if bounded && len(flows) == fanOut {
 			return errHub
 		}
 		flows = append(flows, f)
 		return nil
 	})
-	if errors.Is(err, errHub) {
-		return flows, true, nil
+	*scratch = flows
+	hub := errors.Is(err, errHub)
+	if err != nil && !hub {
+		return nil, false, err
 	}
-	return flows, false, err
+	return slices.Clone(flows), hub, nil
 }

@@ -51,12 +51,17 @@ import (
 //     from memory (each node's read from the store once, before the
 //     timing, and served on the walk's goroutine): what the walk costs
 //     beside the reading.
+//   - read: the nodes the haircut trace follows read in its order through
+//     store.FlowReader, as the trace's reader reads them, without a walk:
+//     what reading and decoding the flows costs.
 //   - raw-scan: the store closed, the same directory opened with bare
 //     Badger and the 'F' prefix of every node the haircut trace visited
 //     scanned in the order the trace reached them, reading every value: the
 //     floor the walk is compared with (x-haircut, x-fifo: how many times
 //     faster the raw scan is than the trace measured before it; x-...-walk
-//     than the walk alone).
+//     than the walk alone, x-read than the reading alone). The raw scan
+//     runs on one goroutine; a trace on the store uses two (the walk, and
+//     the reader ahead of it).
 func BenchmarkTrace(b *testing.B) {
 	env := benchSetup(b)
 	b.Logf("store: %d transfers, %d flow keys, %.0f MB on disk, built in %.1fs; haircut visits %d nodes, %d flows (%.1f%%)",
@@ -109,6 +114,25 @@ func BenchmarkTrace(b *testing.B) {
 			b.ReportMetric(float64(ahead/b.N), "ahead/op")
 		})
 	}
+	b.Run("read", func(b *testing.B) {
+		var flows int
+		for range b.N {
+			read, end := s.FlowReader()
+			for _, n := range env.nodes {
+				var fs []chains.Flow
+				if err := read(context.Background(), n, func(f chains.Flow) error {
+					fs = append(fs, f)
+					return nil
+				}); err != nil {
+					b.Fatal(err)
+				}
+				flows += len(fs)
+			}
+			end()
+		}
+		rates["read"] = float64(flows) / b.Elapsed().Seconds()
+		b.ReportMetric(rates["read"], "flows/s")
+	})
 	if err := s.Close(); err != nil {
 		b.Fatal(err)
 	}
@@ -158,7 +182,7 @@ func BenchmarkTrace(b *testing.B) {
 		}
 		raw := float64(flows) / took.Seconds()
 		b.ReportMetric(raw, "flows/s")
-		for _, m := range []string{"haircut", "fifo", "haircut-walk", "fifo-walk"} {
+		for _, m := range []string{"haircut", "fifo", "haircut-walk", "fifo-walk", "read"} {
 			if r := rates[m]; r > 0 {
 				b.ReportMetric(raw/r, "x-"+m)
 			}

@@ -275,17 +275,14 @@ func (w *walker) save() ([]byte, error) {
 				sn.LotAmounts, sn.LotTaints = append(sn.LotAmounts, l.amount), append(sn.LotTaints, l.taint)
 			}
 		}
-		for a := range n.fanout {
-			sn.Fanout = append(sn.Fanout, a)
-		}
-		slices.Sort(sn.Fanout)
+		sn.Fanout = n.fanout
 		if n.memo != nil {
 			sn.HasMemo, sn.Memo = true, *n.memo
 		}
 		s.Nodes = append(s.Nodes, sn)
 	}
 	for k, a := range w.pending {
-		s.Pending = append(s.Pending, savedPending{To: k.to, Link: k.link, Taint: a.taint, Hop: a.hop})
+		s.Pending = append(s.Pending, savedPending{To: k.to.id, Link: k.link, Taint: a.taint, Hop: a.hop})
 	}
 	for n, sl := range w.slots {
 		if sl.hub {
@@ -497,12 +494,7 @@ func (w *walker) restore(state []byte) error {
 				a.lots = append(a.lots, accountLot{sn.LotAmounts[i], sn.LotTaints[i]})
 			}
 		}
-		if len(sn.Fanout) > 0 {
-			n.fanout = map[chains.Address]bool{}
-			for _, a := range sn.Fanout {
-				n.fanout[a] = true
-			}
-		}
+		n.fanout = sn.Fanout
 		if sn.HasMemo {
 			m := sn.Memo
 			n.memo = &m
@@ -515,7 +507,7 @@ func (w *walker) restore(state []byte) error {
 			return stale("the saved walk is unreadable: taint on its way to %s, which it never reached", p.To)
 		}
 		n.arriving++
-		w.pending[pendingKey{p.To, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
+		w.pending[pendingKey{n, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
 	}
 	for _, n := range s.Hubs {
 		w.slot(n).hub = true

@@ -2,6 +2,7 @@ package trace
 
 import (
 	"math/big"
+	"slices"
 
 	"github.com/houndtrace/hound/chains"
 	"github.com/houndtrace/hound/labels"
@@ -83,13 +84,10 @@ const FanOutMin = 5
 // fanOut counts the addresses account node n sent tainted value to and
 // reports a fan_out once they reach FanOutMin.
 func (w *walker) fanOut(n *node, e *Edge) {
-	if n.fanout == nil {
-		n.fanout = map[chains.Address]bool{}
-	}
-	if len(n.fanout) >= FanOutMin || e.Address == n.id.Address || e.To.Kind == 0 || e.Kind == chains.KindFee {
+	if len(n.fanout) >= FanOutMin || e.Address == n.id.Address || e.To.Kind == 0 || e.Kind == chains.KindFee || slices.Contains(n.fanout, e.Address) {
 		return
 	}
-	n.fanout[e.Address] = true
+	n.fanout = append(n.fanout, e.Address)
 	if len(n.fanout) == FanOutMin {
 		w.res.Findings = append(w.res.Findings, Finding{Kind: FindingFanOut, Chain: n.id.Chain, Address: n.id.Address, Edge: e,
 			Hop: e.Hop, Heuristic: "fan-out", Confidence: 1})

@@ -79,10 +79,10 @@ type node struct {
 	// entered maps a transaction to the hop of a tainted inflow of this
 	// node in it: value a contract passes on in the same transaction is
 	// the same hop.
-	entered map[chains.Hash]int
+	entered txHops
 	// fanout holds the addresses the node sent tainted value to, until it
 	// counts as a fan-out.
-	fanout map[chains.Address]bool
+	fanout []chains.Address
 	// memo is a tainted UTXO transaction's THORChain deposit memo, vault
 	// the output that pays the vault.
 	memo  *Memo
@@ -145,6 +145,59 @@ func (w *walker) in(id chains.Node) []*Edge {
 	return nil
 }
 
+// txHops maps transactions to hops: a short list while it is short (most
+// nodes take taint in a few transactions), a map once it is long.
+type txHops struct {
+	few  []txHop
+	many map[chains.Hash]int
+}
+
+type txHop struct {
+	tx  chains.Hash
+	hop int
+}
+
+// txHopsFew is how long the list grows before it becomes a map.
+const txHopsFew = 8
+
+func (h *txHops) get(tx chains.Hash) (int, bool) {
+	if h.many != nil {
+		hop, ok := h.many[tx]
+		return hop, ok
+	}
+	for i := range h.few {
+		if h.few[i].tx == tx {
+			return h.few[i].hop, true
+		}
+	}
+	return 0, false
+}
+
+// lower sets tx's hop to hop if it has none or a higher one.
+func (h *txHops) lower(tx chains.Hash, hop int) {
+	if h.many != nil {
+		if prev, ok := h.many[tx]; !ok || hop < prev {
+			h.many[tx] = hop
+		}
+		return
+	}
+	for i := range h.few {
+		if h.few[i].tx == tx {
+			h.few[i].hop = min(h.few[i].hop, hop)
+			return
+		}
+	}
+	if len(h.few) < txHopsFew {
+		h.few = append(h.few, txHop{tx, hop})
+		return
+	}
+	h.many = make(map[chains.Hash]int, 2*txHopsFew)
+	for _, x := range h.few {
+		h.many[x.tx] = x.hop
+	}
+	h.many[tx], h.few = hop, nil
+}
+
 // walker is one trace in progress.
 type walker struct {
 	ctx     context.Context
@@ -156,7 +209,8 @@ type walker struct {
 	pending map[pendingKey]*arrival // taint on its way into a node
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
-	reader  *reader // reads ahead, once started
+	reader  *reader       // reads ahead, once started
+	scratch []chains.Flow // what the walk reads a node's flows into
 
 	proto       Protocol                      // nil when the graph has no events
 	cluster     Clusters                      // nil when the graph keeps no clusters
@@ -208,8 +262,10 @@ type arrival struct {
 	hop   int
 }
 
+// pendingKey is the inflow of a followed node that taint is on its way
+// to (the node by pointer: a cheap key).
 type pendingKey struct {
-	to   chains.Node
+	to   *node
 	link chains.Link
 }
 
@@ -400,7 +456,7 @@ func (w *walker) step(n *node) error {
 
 func (w *walker) inflow(n *node, f *chains.Flow) error {
 	taint := new(big.Int)
-	key := pendingKey{to: n.id, link: f.Link}
+	key := pendingKey{to: n, link: f.Link}
 	if a, ok := w.pending[key]; ok {
 		taint = a.taint
 		delete(w.pending, key)
@@ -439,7 +495,7 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 		return nil
 	}
 	hop := n.hop + 1
-	if h, ok := n.entered[f.Tx]; ok && h < hop && n.id.Kind == chains.AccountNode {
+	if h, ok := n.entered.get(f.Tx); ok && h < hop && n.id.Kind == chains.AccountNode {
 		hop = h // a contract passing value on inside the transaction that brought it: the same hop
 	}
 	if n.seed {
@@ -669,20 +725,14 @@ func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 			return err
 		}
 	}
-	to := n.id
-	if n.entered == nil {
-		n.entered = map[chains.Hash]int{}
-	}
-	if prev, ok := n.entered[e.Tx]; !ok || e.Hop < prev {
-		n.entered[e.Tx] = e.Hop
-	}
+	n.entered.lower(e.Tx, e.Hop)
 	if n.id.Kind == chains.TxNode {
 		n.hop = min(n.hop, e.Hop)
 	}
 	if n.passed(f.Link) {
 		return w.late(n, e)
 	}
-	k := pendingKey{to: to, link: f.Link}
+	k := pendingKey{to: n, link: f.Link}
 	a := w.pending[k]
 	if a == nil {
 		a = &arrival{taint: new(big.Int), hop: e.Hop}
@@ -703,7 +753,7 @@ func (w *walker) sleeps(n *node) bool {
 	if n.seed || n.id.Kind != chains.AccountNode || n.hop < w.opts.Hops || n.arriving > 0 || w.deposits[n.id] != nil {
 		return false
 	}
-	_, entered := n.entered[n.flows[n.next].Tx]
+	_, entered := n.entered.get(n.flows[n.next].Tx)
 	return !entered
 }
 
