@@ -35,39 +35,61 @@ func (s *Store) FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos,
 // flow keys (after the node's prefix) the scan starts.
 func (s *Store) flows(ctx context.Context, n chains.Node, from []byte, fn func(chains.Flow) error) error {
 	return s.db.View(func(txn *badger.Txn) error {
-		return flowsIn(ctx, txn, n, from, fn)
+		return flowsIn(ctx, flowTxn{txn: txn}, n, from, fn)
 	})
 }
 
-func flowsIn(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+// flowTxn is where flows are read: a transaction, and an iterator over all
+// its keys to seek in, if the reader keeps one.
+type flowTxn struct {
+	txn *badger.Txn
+	it  *badger.Iterator
+}
+
+// iterator returns an iterator over the keys with prefix, and what to call
+// once done with it.
+func (ft flowTxn) iterator(prefix []byte) (*badger.Iterator, func()) {
+	if ft.it != nil {
+		return ft.it, func() {}
+	}
+	it := ft.txn.NewIterator(badger.IteratorOptions{Prefix: prefix}) // values live in the LSM tree: prefetching them only adds goroutines
+	return it, it.Close
+}
+
+func flowsIn(ctx context.Context, ft flowTxn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
 	switch n.Kind {
 	case chains.AccountNode:
-		return accountFlows(ctx, txn, n, from, fn)
+		return accountFlows(ctx, ft, n, from, fn)
 	case chains.TxNode:
-		return txFlows(txn, n, fn)
+		return txFlows(ft.txn, n, fn)
 	case chains.HoldingNode:
-		return holdingFlows(ctx, txn, n, from, fn)
+		return holdingFlows(ctx, ft, n, from, fn)
 	}
 	return fmt.Errorf("flows of %s: unknown kind of node", n)
 }
 
 // FlowReader returns Flows as the store is now, for one goroutine (a
 // trace's reader: trace.Concurrent), and what ends it. Its reads share one
-// Badger transaction instead of opening one each; until ended it pins the
-// tables it reads.
+// Badger transaction and one iterator, which seeks to each node's flows,
+// instead of opening one of each per read; until ended it pins the tables
+// it reads.
 func (s *Store) FlowReader() (flows func(context.Context, chains.Node, func(chains.Flow) error) error, end func()) {
-	txn := s.db.NewTransaction(false)
+	ft := flowTxn{txn: s.db.NewTransaction(false)}
+	ft.it = ft.txn.NewIterator(badger.IteratorOptions{})
 	return func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
-		return flowsIn(ctx, txn, n, nil, fn)
-	}, txn.Discard
+			return flowsIn(ctx, ft, n, nil, fn)
+		}, func() {
+			ft.it.Close()
+			ft.txn.Discard()
+		}
 }
 
 // scanFlows walks the 'F' keys of address a and asset, from the key suffix
 // from on (nil for all).
-func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Address, asset chains.Asset, from []byte, fn func(t chains.Transfer, in bool, flags byte) error) error {
+func scanFlows(ctx context.Context, ft flowTxn, c chains.Chain, a chains.Address, asset chains.Asset, from []byte, fn func(t chains.Transfer, in bool, flags byte) error) error {
 	prefix := appendAsset(nodeKey(c, a), c, asset)
-	it := txn.NewIterator(badger.IteratorOptions{Prefix: prefix})
-	defer it.Close()
+	it, done := ft.iterator(prefix)
+	defer done()
 	for it.Seek(append(prefix[:len(prefix):len(prefix)], from...)); it.ValidForPrefix(prefix); it.Next() {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -93,8 +115,8 @@ func scanFlows(ctx context.Context, txn *badger.Txn, c chains.Chain, a chains.Ad
 	return nil
 }
 
-func accountFlows(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
-	return scanFlows(ctx, txn, n.Chain, n.Address, n.Asset, from, func(t chains.Transfer, in bool, flags byte) error {
+func accountFlows(ctx context.Context, ft flowTxn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+	return scanFlows(ctx, ft, n.Chain, n.Address, n.Asset, from, func(t chains.Transfer, in bool, flags byte) error {
 		other := t.To
 		if in {
 			other = t.From
@@ -165,14 +187,15 @@ func txFlows(txn *badger.Txn, n chains.Node, fn func(chains.Flow) error) error {
 // holdingFlows serves a UTXO address: the outputs paid to it (from the
 // transactions that created them) and the inputs that spend them (into the
 // spending transactions).
-func holdingFlows(ctx context.Context, txn *badger.Txn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+func holdingFlows(ctx context.Context, ft flowTxn, n chains.Node, from []byte, fn func(chains.Flow) error) error {
+	txn := ft.txn
 	type spend struct {
 		f   chains.Flow
 		key []byte
 	}
 	var flows []chains.Flow
 	var spends []spend
-	err := scanFlows(ctx, txn, n.Chain, n.Address, chains.Native, from, func(t chains.Transfer, in bool, _ byte) error {
+	err := scanFlows(ctx, ft, n.Chain, n.Address, chains.Native, from, func(t chains.Transfer, in bool, _ byte) error {
 		f := chains.Flow{Pos: t.Pos, Tx: t.Tx, Time: t.Time, In: in, Amount: t.Amount, Kind: t.Kind,
 			Other: chains.TxOf(n.Chain, t.Tx), Address: n.Address}
 		if in {

@@ -51,6 +51,9 @@ type aheadRead struct {
 // reader reads nodes ahead of the walk on its own goroutine.
 type reader struct {
 	held atomic.Int64 // flows read and not yet used
+	// own is the walk's own Flows while the reader runs, ended by endOwn.
+	own    flowsFunc
+	endOwn func()
 
 	mu      sync.Mutex
 	wake    *sync.Cond
@@ -87,6 +90,7 @@ func (w *walker) startReader() bool {
 	r.wake = sync.NewCond(&r.mu)
 	r.wg.Add(1)
 	flows, end := c.FlowReader()
+	r.own, r.endOwn = c.FlowReader()
 	go r.run(w.ctx, flows, end, w.opts.FanOut)
 	w.reader = r
 	return true
@@ -136,6 +140,7 @@ func (w *walker) stopReader() {
 	r.mu.Unlock()
 	r.wake.Broadcast()
 	r.wg.Wait()
+	r.endOwn()
 	w.reader = nil
 }
 
@@ -194,7 +199,9 @@ func (w *walker) stopsAt(to chains.Node, a chains.Address) bool {
 // read returns node id's flows (at most the fan-out bound of them when
 // bounded, hub then set): read ahead if it was, else read now.
 func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, bool, error) {
+	read := w.g.Flows
 	if r := w.reader; r != nil {
+		read = r.own
 		if a := s.ahead; a != nil {
 			s.ahead = nil
 			if !a.state.CompareAndSwap(aheadQueued, aheadTaken) {
@@ -211,7 +218,7 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, boo
 			}
 		}
 	}
-	return readFlows(w.ctx, w.g.Flows, id, bounded, w.opts.FanOut, &w.scratch)
+	return readFlows(w.ctx, read, id, bounded, w.opts.FanOut, &w.scratch)
 }
 
 // flowsFunc is Graph.Flows.

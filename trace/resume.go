@@ -282,7 +282,7 @@ func (w *walker) save() ([]byte, error) {
 		s.Nodes = append(s.Nodes, sn)
 	}
 	for k, a := range w.pending {
-		s.Pending = append(s.Pending, savedPending{To: k.to.id, Link: k.link, Taint: a.taint, Hop: a.hop})
+		s.Pending = append(s.Pending, savedPending{To: k.to.id, Link: k.link, Taint: &a.taint, Hop: a.hop})
 	}
 	for n, sl := range w.slots {
 		if sl.hub {
@@ -507,7 +507,9 @@ func (w *walker) restore(state []byte) error {
 			return stale("the saved walk is unreadable: taint on its way to %s, which it never reached", p.To)
 		}
 		n.arriving++
-		w.pending[pendingKey{n, p.Link}] = &arrival{taint: p.Taint, hop: p.Hop}
+		a := &arrival{hop: p.Hop}
+		a.taint.Set(p.Taint)
+		w.pending[pendingKey{n, p.Link}] = a
 	}
 	for _, n := range s.Hubs {
 		w.slot(n).hub = true

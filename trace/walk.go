@@ -258,9 +258,12 @@ func (a event) before(b event) bool {
 
 // arrival is taint on its way into a node, and the fewest hops it took.
 type arrival struct {
-	taint *big.Int
+	taint big.Int
 	hop   int
 }
+
+// noTaint is the taint of a clean inflow (never written).
+var noTaint big.Int
 
 // pendingKey is the inflow of a followed node that taint is on its way
 // to (the node by pointer: a cheap key).
@@ -455,10 +458,10 @@ func (w *walker) step(n *node) error {
 }
 
 func (w *walker) inflow(n *node, f *chains.Flow) error {
-	taint := new(big.Int)
+	taint := &noTaint
 	key := pendingKey{to: n, link: f.Link}
 	if a, ok := w.pending[key]; ok {
-		taint = a.taint
+		taint = &a.taint
 		delete(w.pending, key)
 		n.arriving--
 		switch {
@@ -469,7 +472,7 @@ func (w *walker) inflow(n *node, f *chains.Flow) error {
 		}
 	}
 	if n.seed {
-		taint = new(big.Int).Set(f.Amount)
+		taint = f.Amount // all of it: In copies what it keeps
 	}
 	if n.id.Kind == chains.TxNode {
 		n.ins = append(n.ins, Lot{Value: f.Amount.Uint64(), Taint: taint.Uint64()})
@@ -735,11 +738,11 @@ func (w *walker) pass(n *node, e *Edge, f *chains.Flow) error {
 	k := pendingKey{to: n, link: f.Link}
 	a := w.pending[k]
 	if a == nil {
-		a = &arrival{taint: new(big.Int), hop: e.Hop}
+		a = &arrival{hop: e.Hop}
 		w.pending[k] = a
 		n.arriving++
 	}
-	a.taint.Add(a.taint, e.Tainted)
+	a.taint.Add(&a.taint, e.Tainted)
 	a.hop = min(a.hop, e.Hop)
 	return nil
 }
