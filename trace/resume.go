@@ -820,10 +820,10 @@ func (w *walker) spent() error {
 		}
 		w.uncount(e)
 		e.To = f.Other
-		w.received(e)
+		s := w.received(e)
 		if e.held {
 			e.held = false
-			if err := w.enter(e, f); err != nil {
+			if err := w.enter(e, f, s); err != nil {
 				return err
 			}
 		}

@@ -282,7 +282,7 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 	w := newWalker(ctx, g, lk, seeds, opts)
 	defer w.stopReader()
 	for _, s := range seeds {
-		n, err := w.touch(s, chains.Pos{}, 0, false)
+		n, err := w.touch(w.slot(s), s, chains.Pos{}, 0, false)
 		if err != nil {
 			return nil, err
 		}
@@ -361,9 +361,8 @@ func (w *walker) run() (*Result, error) {
 // will mix with), and queues the rest. A transaction is always followed
 // from its first input: its inputs all meet at once. With bounded, it
 // returns nil for a node with more flows than the fan-out bound (a hub,
-// which becomes a finding, and is read only once).
-func (w *walker) touch(id chains.Node, from chains.Pos, hop int, bounded bool) (*node, error) {
-	s := w.slot(id)
+// which becomes a finding, and is read only once). s is id's slot.
+func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounded bool) (*node, error) {
 	if s.n != nil || s.hub {
 		return s.n, nil
 	}
@@ -684,8 +683,8 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 	if to.Kind == 0 || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
 		return nil // fees, burns and unresolved sources end here
 	}
-	w.received(e)
-	if n := w.node(to); n != nil && n.seed {
+	s := w.received(e)
+	if n := s.n; n != nil && n.seed {
 		return w.pass(n, e, f) // taint back at a seed: nothing new to say
 	}
 	if w.opts.Within != nil && !w.opts.Within(to) {
@@ -703,13 +702,13 @@ func (w *walker) deliver(e *Edge, f *chains.Flow) error {
 		e.held = true // an unspent output: the money rests here
 		return nil
 	}
-	return w.enter(e, f)
+	return w.enter(e, f, s)
 }
 
-// enter follows edge e into the node it reaches, flow f of that node: a
-// hub finding there, or its taint on its way into the node.
-func (w *walker) enter(e *Edge, f *chains.Flow) error {
-	n, err := w.touch(e.To, e.Pos, e.Hop, true)
+// enter follows edge e into the node it reaches, flow f of that node, s
+// its slot: a hub finding there, or its taint on its way into the node.
+func (w *walker) enter(e *Edge, f *chains.Flow, s *slot) error {
+	n, err := w.touch(s, e.To, e.Pos, e.Hop, true)
 	if err != nil {
 		return err
 	}
@@ -809,8 +808,9 @@ func (w *walker) late(n *node, e *Edge) error {
 	return nil
 }
 
-// received records the edge as a tainted inflow of its target.
-func (w *walker) received(e *Edge) {
+// received records the edge as a tainted inflow of its target, and
+// returns the target's slot.
+func (w *walker) received(e *Edge) *slot {
 	s := w.slot(e.To)
 	if s.tainted == nil {
 		s.tainted = new(big.Int)
@@ -819,6 +819,7 @@ func (w *walker) received(e *Edge) {
 	s.tainted.Add(s.tainted, e.Tainted)
 	s.in = append(s.in, e)
 	e.received = true
+	return s
 }
 
 // stops are the label categories that end a branch, with their findings.
