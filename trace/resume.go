@@ -837,7 +837,7 @@ func (w *walker) uncount(e *Edge) {
 	s.in = slices.DeleteFunc(s.in, func(x *Edge) bool { return x == e })
 	if len(s.in) == 0 {
 		s.tainted = nil
-		delete(w.res.Tainted, e.To)
+		w.tainted--
 		return
 	}
 	s.tainted.Sub(s.tainted, e.Tainted)

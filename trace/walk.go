@@ -113,8 +113,8 @@ type slot struct {
 	n     *node      // followed
 	hub   bool       // past the fan-out bound: read once, not followed
 	ahead *aheadRead // its flows asked for ahead, not yet used
-	// tainted is the taint the node received (its Result.Tainted entry),
-	// in the tainted flows into it, in chain order.
+	// tainted is the taint the node received (its Result.Tainted entry
+	// once the walk is done), in the tainted flows into it, in chain order.
 	tainted *big.Int
 	in      []*Edge
 }
@@ -209,6 +209,7 @@ type walker struct {
 	pending map[pendingKey]*arrival // taint on its way into a node
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
+	tainted int           // how many slots have taint
 	reader  *reader       // reads ahead, once started
 	scratch []chains.Flow // what the walk reads a node's flows into
 
@@ -293,7 +294,7 @@ func Trace(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node
 
 func newWalker(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.Node, opts Options) *walker {
 	w := &walker{ctx: ctx, g: g, lk: lk, opts: opts.withDefaults(), slots: map[chains.Node]*slot{},
-		pending: map[pendingKey]*arrival{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds, Tainted: map[chains.Node]*big.Int{}},
+		pending: map[pendingKey]*arrival{}, peels: map[chains.Hash]*tracePeel{}, res: &Result{Model: opts.Model, Seeds: seeds},
 		txTransfers: map[txKey][]chains.Transfer{}, txEvents: map[txKey][]chains.Event{}, swapped: map[swapKey]bool{},
 		deposits: map[chains.Node]*depositAddress{}, exits: map[chains.Ref]bool{}, linked: map[chains.Node]map[chains.Address]int{},
 		inCluster: map[chains.Node]*labels.Label{}}
@@ -814,7 +815,7 @@ func (w *walker) received(e *Edge) *slot {
 	s := w.slot(e.To)
 	if s.tainted == nil {
 		s.tainted = new(big.Int)
-		w.res.Tainted[e.To] = s.tainted
+		w.tainted++
 	}
 	s.tainted.Add(s.tainted, e.Tainted)
 	s.in = append(s.in, e)
@@ -872,6 +873,12 @@ func (w *walker) finding(e *Edge, kind FindingKind, entity, heuristic string, l 
 // best incoming edges back to a seed) and orders the findings by (hop,
 // block, tx, kind).
 func (w *walker) finish() {
+	w.res.Tainted = make(map[chains.Node]*big.Int, w.tainted)
+	for id, s := range w.slots {
+		if s.tainted != nil {
+			w.res.Tainted[id] = s.tainted
+		}
+	}
 	w.peelChains()
 	w.clusters()
 	for i := range w.res.Findings {
