@@ -37,10 +37,12 @@ const (
 )
 
 // aheadRead is one node's flows read ahead, up to the fan-out bound, for
-// the payment at ev, the first that may need them.
+// the payment at ev, the first that may need them, which would bring the
+// node taint at hop.
 type aheadRead struct {
 	id    chains.Node
 	ev    event
+	hop   int
 	state atomic.Int32
 	done  chan struct{} // closed once read
 	flows []chains.Flow
@@ -57,8 +59,9 @@ type reader struct {
 
 	mu      sync.Mutex
 	wake    *sync.Cond
-	queue   aheadQueue // soonest needed first
-	now     event      // the walk's place: a read needed before it is late
+	queue   aheadQueue   // soonest needed first
+	read    []*aheadRead // read since the walk last looked
+	now     event        // the walk's place: a read needed before it is late
 	stopped bool
 	wg      sync.WaitGroup
 }
@@ -105,6 +108,9 @@ func (r *reader) run(ctx context.Context, flows flowsFunc, end func(), fanOut in
 		r.held.Add(int64(len(a.flows)))
 		a.state.Store(aheadDone)
 		close(a.done)
+		r.mu.Lock()
+		r.read = append(r.read, a)
+		r.mu.Unlock()
 	}
 }
 
@@ -145,16 +151,50 @@ func (w *walker) stopReader() {
 }
 
 // readAhead asks for the nodes that node n's payments from flow i on
-// reach, where taint may go next: not past the hop bound, not labelled
-// services (which end a branch) and not nodes the walk already has.
+// reach, where its taint may go next.
 func (w *walker) readAhead(n *node, i int) {
-	if n.hop >= w.opts.Hops && !n.seed || !w.startReader() {
+	hop := n.hop + 1
+	if n.seed {
+		hop = 1
+	}
+	w.ask(n.flows[i:], n.id.Chain.Code(), hop)
+}
+
+// lookPast asks for the nodes paid by the nodes the reader has read since
+// the walk last looked, after the payment that needs them: a node that
+// passes its taint on as soon as it arrives is read before taint reaches
+// it, not just before it pays.
+func (w *walker) lookPast() {
+	r := w.reader
+	r.mu.Lock()
+	read := r.read
+	r.read = nil
+	r.mu.Unlock()
+	for _, a := range read {
+		if a.err != nil || a.hub {
+			continue
+		}
+		i, _ := slices.BinarySearchFunc(a.flows, a.ev.at, func(f chains.Flow, at chains.Pos) int {
+			if f.Pos.Less(at) || f.Pos == at {
+				return -1
+			}
+			return 1
+		})
+		w.ask(a.flows[i:], a.ev.chain, a.hop+1)
+	}
+}
+
+// ask asks the reader for the nodes the payments among flows reach with
+// taint at hop, soonest first: not past the hop bound, not labelled
+// services (which end a branch), not nodes the walk has or has asked for.
+func (w *walker) ask(flows []chains.Flow, chain uint8, hop int) {
+	if hop > w.opts.Hops || !w.startReader() {
 		return
 	}
 	r := w.reader
 	var asked bool
-	for ; i < len(n.flows); i++ {
-		f := &n.flows[i]
+	for i := range flows {
+		f := &flows[i]
 		to := f.Other
 		if f.In || to.Kind == 0 || to.Kind == chains.HoldingNode || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
 			continue
@@ -163,7 +203,7 @@ func (w *walker) readAhead(n *node, i int) {
 		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(to, f.Address) {
 			continue
 		}
-		a := &aheadRead{id: to, ev: event{at: f.Pos, time: f.Time, chain: n.id.Chain.Code()}, done: make(chan struct{})}
+		a := &aheadRead{id: to, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop, done: make(chan struct{})}
 		s.ahead = a
 		if !asked {
 			r.mu.Lock()

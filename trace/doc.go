@@ -94,6 +94,16 @@
 // wakes. A finding's path follows, from node to node, the
 // tainted inflow before the edge out that carried the most taint.
 //
+// On a Concurrent graph (the store) the walk reads ahead on a second
+// goroutine: when it starts following a node it asks for the nodes that
+// node pays afterwards (not past the hop bound, not labelled services),
+// and for those the reader has read, the nodes they pay after the payment
+// that reaches them; the reader takes the soonest needed first, through a
+// FlowReader of its own, and holds at most aheadBudget flows unused. A
+// node the walk needs before the reader began it, the walk reads itself.
+// What is read is the same either way, so the result is too; only
+// Result.ReadAhead says how many nodes came from the reader.
+//
 // # The laundering playbook
 //
 // Where the Graph also implements Protocol (the store does), the walk

@@ -312,9 +312,12 @@ func (w *walker) run() (*Result, error) {
 		// Step the node for as long as its next flow comes before every
 		// other node's: one heap operation per run of flows, not per flow.
 		for {
-			if steps++; steps%1024 == 0 {
+			if steps++; steps%256 == 0 {
 				if err := ctx.Err(); err != nil {
 					return nil, err
+				}
+				if w.reader != nil {
+					w.lookPast()
 				}
 			}
 			w.last = n.ev
