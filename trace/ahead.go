@@ -26,7 +26,7 @@ type Concurrent interface {
 // aheadBudget bounds the flows read ahead and not yet used: past it the
 // reader waits for the walk to use them (a node paying thousands of
 // unlabelled hubs would otherwise hold their flows all at once).
-const aheadBudget = 1 << 18
+var aheadBudget int64 = 1 << 18
 
 // The states of a read ahead.
 const (
@@ -52,7 +52,8 @@ type aheadRead struct {
 
 // reader reads nodes ahead of the walk on its own goroutine.
 type reader struct {
-	held atomic.Int64 // flows read and not yet used
+	held   atomic.Int64 // flows read and not yet used
+	budget int64        // aheadBudget when it began
 	// own is the walk's own Flows while the reader runs, ended by endOwn.
 	own    flowsFunc
 	endOwn func()
@@ -89,7 +90,7 @@ func (w *walker) startReader() bool {
 	if !ok {
 		return false
 	}
-	r := &reader{}
+	r := &reader{budget: aheadBudget}
 	r.wake = sync.NewCond(&r.mu)
 	r.wg.Add(1)
 	flows, end := c.FlowReader()
@@ -120,7 +121,7 @@ func (r *reader) next() *aheadRead {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for {
-		for (r.queue.Len() == 0 || r.held.Load() > aheadBudget) && !r.stopped {
+		for (r.queue.Len() == 0 || r.held.Load() > r.budget) && !r.stopped {
 			r.wake.Wait()
 		}
 		if r.stopped {
@@ -246,7 +247,7 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, boo
 			s.ahead = nil
 			if !a.state.CompareAndSwap(aheadQueued, aheadTaken) {
 				<-a.done
-				if r.held.Add(-int64(len(a.flows))) <= aheadBudget {
+				if r.held.Add(-int64(len(a.flows))) <= r.budget {
 					r.mu.Lock() // not between the reader's test of held and its wait
 					r.wake.Signal()
 					r.mu.Unlock()

@@ -41,6 +41,17 @@ func TestReadAhead(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		// With no room for flows read ahead, the reader reads a node
+		// only once the walk has used the one before.
+		prev := trace.SetAheadBudget(0)
+		bounded, err := trace.Trace(context.Background(), g, slowLabels{}, []chains.Node{seed}, opts)
+		trace.SetAheadBudget(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d := diffLines(digest(bounded), digest(got)); d != "" {
+			t.Fatalf("%s: read ahead with no budget differs:\n%s", m, d)
+		}
 		want, err := trace.Trace(context.Background(), sequential{g}, slowLabels{}, []chains.Node{seed}, opts)
 		if err != nil {
 			t.Fatal(err)
