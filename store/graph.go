@@ -27,9 +27,11 @@ func (s *Store) FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos,
 	if n.Kind == chains.TxNode {
 		return nil
 	}
-	// Past both directions of the flow at after.
-	return s.flows(ctx, n, append(appendPos(nil, after), 0xff), fn)
+	return s.flows(ctx, n, pastPos(after), fn)
 }
+
+// pastPos is the key suffix past both directions of the flow at p.
+func pastPos(p chains.Pos) []byte { return append(appendPos(nil, p), 0xff) }
 
 // flows serves Flows and FlowsAfter: from, if set, is where in a node's
 // flow keys (after the node's prefix) the scan starts.
@@ -74,14 +76,33 @@ func flowsIn(ctx context.Context, ft flowTxn, n chains.Node, from []byte, fn fun
 // instead of opening one of each per read; until ended it pins the tables
 // it reads.
 func (s *Store) FlowReader() (flows func(context.Context, chains.Node, func(chains.Flow) error) error, end func()) {
+	ft, end := s.readTxn()
+	return func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+		return flowsIn(ctx, ft, n, nil, fn)
+	}, end
+}
+
+// FlowsAfterReader is to FlowsAfter what FlowReader is to Flows: a
+// resumed trace seeks every node it followed.
+func (s *Store) FlowsAfterReader() (flowsAfter func(context.Context, chains.Node, chains.Pos, func(chains.Flow) error) error, end func()) {
+	ft, end := s.readTxn()
+	return func(ctx context.Context, n chains.Node, after chains.Pos, fn func(chains.Flow) error) error {
+		if n.Kind == chains.TxNode {
+			return nil
+		}
+		return flowsIn(ctx, ft, n, pastPos(after), fn)
+	}, end
+}
+
+// readTxn begins a transaction with an iterator over all its keys, and
+// returns what ends both.
+func (s *Store) readTxn() (flowTxn, func()) {
 	ft := flowTxn{txn: s.db.NewTransaction(false)}
 	ft.it = ft.txn.NewIterator(badger.IteratorOptions{})
-	return func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
-			return flowsIn(ctx, ft, n, nil, fn)
-		}, func() {
-			ft.it.Close()
-			ft.txn.Discard()
-		}
+	return ft, func() {
+		ft.it.Close()
+		ft.txn.Discard()
+	}
 }
 
 // scanFlows walks the 'F' keys of address a and asset, from the key suffix

@@ -62,6 +62,38 @@ func TestFlowReader(t *testing.T) {
 			t.Error("no node grew after the reader began: the test shows nothing")
 		}
 	})
+	t.Run("after", func(t *testing.T) {
+		s := openTemp(t, "")
+		m := newMemChain(10, 5)
+		if err := s.Commit(chains.Ethereum, m.blocks, nil); err != nil {
+			t.Fatal(err)
+		}
+		after, end := s.FlowsAfterReader()
+		defer end()
+		var checked int
+		for i := 7; i >= 1; i-- {
+			n := chains.AccountOf(chains.Ethereum, addr(i), chains.Native)
+			var positions []chains.Pos
+			if err := s.Flows(context.Background(), n, func(f chains.Flow) error {
+				positions = append(positions, f.Pos)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range positions {
+				read := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error { return after(ctx, n, p, fn) }
+				want := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error { return s.FlowsAfter(ctx, n, p, fn) }
+				got, exp := listFlows(t, read, n), listFlows(t, want, n)
+				if !slices.Equal(got, exp) {
+					t.Errorf("%s after %v: the reader read\n%v\nFlowsAfter read\n%v", n, p, got, exp)
+				}
+				checked += len(got)
+			}
+		}
+		if checked == 0 {
+			t.Error("no flows after any position: the test shows nothing")
+		}
+	})
 	t.Run("utxo", func(t *testing.T) {
 		s := openTemp(t, "")
 		blocks := coSpendBlocks()

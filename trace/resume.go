@@ -651,8 +651,16 @@ func (w *walker) grow() error {
 	// In a fixed order, so that the queue (and the result) never depends
 	// on the map's.
 	slices.SortFunc(ids, func(a, b chains.Node) int { return cmpNode(a, b) })
+	var after func(context.Context, chains.Node, chains.Pos, func(chains.Flow) error) error
+	if r, ok := w.g.(FlowsAfterReader); ok {
+		var end func()
+		after, end = r.FlowsAfterReader()
+		defer end()
+	} else if fa, ok := w.g.(FlowsAfter); ok {
+		after = fa.FlowsAfter
+	}
 	for _, id := range ids {
-		if err := w.extend(w.node(id)); err != nil {
+		if err := w.extend(w.node(id), after); err != nil {
 			return err
 		}
 	}
@@ -694,9 +702,15 @@ type FlowsAfter interface {
 	FlowsAfter(ctx context.Context, n chains.Node, after chains.Pos, fn func(chains.Flow) error) error
 }
 
-// extend reads what node n gained since the walk last read it and queues
-// its next flow.
-func (w *walker) extend(n *node) error {
+// FlowsAfterReader is what a Graph offers Resume to make those seeks
+// cheaper: a FlowsAfter for many reads on one goroutine, and what ends it.
+type FlowsAfterReader interface {
+	FlowsAfterReader() (flowsAfter func(context.Context, chains.Node, chains.Pos, func(chains.Flow) error) error, end func())
+}
+
+// extend reads what node n gained since the walk last read it (with one
+// seek, through after, if the graph offers it) and queues its next flow.
+func (w *walker) extend(n *node, after func(context.Context, chains.Node, chains.Pos, func(chains.Flow) error) error) error {
 	if n.id.Kind == chains.TxNode {
 		return nil // a transaction's flows never change
 	}
@@ -711,9 +725,9 @@ func (w *walker) extend(n *node) error {
 		return nil
 	}
 	var err error
-	if fa, ok := w.g.(FlowsAfter); ok && old > 0 {
+	if after != nil && old > 0 {
 		counted = old
-		err = fa.FlowsAfter(w.ctx, n.id, n.last, tally)
+		err = after(w.ctx, n.id, n.last, tally)
 	} else {
 		err = w.g.Flows(w.ctx, n.id, tally)
 	}
