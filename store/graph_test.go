@@ -81,8 +81,12 @@ func TestFlowReader(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, p := range positions {
-				read := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error { return after(ctx, n, p, fn) }
-				want := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error { return s.FlowsAfter(ctx, n, p, fn) }
+				read := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+					return after(ctx, n, p, fn)
+				}
+				want := func(ctx context.Context, n chains.Node, fn func(chains.Flow) error) error {
+					return s.FlowsAfter(ctx, n, p, fn)
+				}
 				got, exp := listFlows(t, read, n), listFlows(t, want, n)
 				if !slices.Equal(got, exp) {
 					t.Errorf("%s after %v: the reader read\n%v\nFlowsAfter read\n%v", n, p, got, exp)
