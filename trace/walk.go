@@ -911,19 +911,19 @@ func (w *walker) finish() {
 // path walks back from e to a seed, at each node along the tainted inflow
 // before the edge out that carried the most taint (the earliest of equals).
 func (w *walker) path(e *Edge) []*Edge {
-	path := []*Edge{e}
-	seen := map[*Edge]bool{e: true}
+	path := []*Edge{e} // from e back, reversed at the end
 	for {
-		out := path[0]
-		if out.cause != nil && !seen[out.cause] {
-			seen[out.cause] = true
-			path = append([]*Edge{out.cause}, path...)
+		out := path[len(path)-1]
+		if out.cause != nil && !slices.Contains(path, out.cause) {
+			path = append(path, out.cause)
 			continue
 		}
-		n := w.node(out.From)
-		if n == nil || n.seed {
+		s := w.slots[out.From]
+		if s == nil || s.n == nil || s.n.seed {
+			slices.Reverse(path)
 			return path
 		}
+		n := s.n
 		left := out.Pos
 		if out.left != (chains.Pos{}) {
 			left = out.left
@@ -935,16 +935,16 @@ func (w *walker) path(e *Edge) []*Edge {
 			}
 		}
 		var best *Edge
-		for _, in := range w.in(out.From) {
-			if in.Pos.Less(left) && !in.Pos.Less(since) && !seen[in] && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) {
+		for _, in := range s.in {
+			if in.Pos.Less(left) && !in.Pos.Less(since) && (best == nil || in.Tainted.Cmp(best.Tainted) > 0) && !slices.Contains(path, in) {
 				best = in
 			}
 		}
 		if best == nil {
+			slices.Reverse(path)
 			return path
 		}
-		seen[best] = true
-		path = append([]*Edge{best}, path...)
+		path = append(path, best)
 	}
 }
 
