@@ -2,7 +2,6 @@ package trace
 
 import (
 	"bytes"
-	"container/heap"
 	"context"
 	"encoding/gob"
 	"errors"
@@ -668,7 +667,7 @@ func (w *walker) grow() error {
 		return err
 	}
 	if w.queue.Len() > 0 && w.queue[0].ev.before(w.last) {
-		n := w.queue[0]
+		n := w.queue[0].n
 		return stale("block %d of %s comes before the last flow the walk stepped on another chain", n.ev.at.Block, n.id.Chain)
 	}
 	return nil
@@ -746,7 +745,7 @@ func (w *walker) extend(n *node, after func(context.Context, chains.Node, chains
 		return err
 	}
 	if w.ready(n) {
-		heap.Push(&w.queue, n)
+		w.queue.push(n)
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -308,7 +307,7 @@ func newWalker(ctx context.Context, g Graph, lk labels.Lookuper, seeds []chains.
 func (w *walker) run() (*Result, error) {
 	ctx := w.ctx
 	for steps := 0; w.queue.Len() > 0; {
-		n := heap.Pop(&w.queue).(*node)
+		n := w.queue.pop()
 		// Step the node for as long as its next flow comes before every
 		// other node's: one heap operation per run of flows, not per flow.
 		for {
@@ -338,7 +337,7 @@ func (w *walker) run() (*Result, error) {
 				break
 			}
 			if w.queue.Len() > 0 && w.queue[0].ev.before(n.ev) {
-				heap.Push(&w.queue, n)
+				w.queue.push(n)
 				break
 			}
 		}
@@ -401,7 +400,7 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 	}
 	w.readAhead(n, n.next)
 	if w.ready(n) {
-		heap.Push(&w.queue, n)
+		w.queue.push(n)
 	}
 	return n, nil
 }
@@ -779,7 +778,7 @@ func (w *walker) wake(n *node, at chains.Pos) error {
 		}
 	}
 	if w.ready(n) {
-		heap.Push(&w.queue, n)
+		w.queue.push(n)
 	}
 	return nil
 }
@@ -948,16 +947,51 @@ func (w *walker) path(e *Edge) []*Edge {
 	}
 }
 
-// eventQueue orders nodes by their next flow (event.before).
-type eventQueue []*node
+// eventQueue is a binary heap of nodes by their next flow (event.before),
+// each held with a copy of its event, so that ordering reads no node.
+type eventQueue []queued
 
-func (q eventQueue) Len() int           { return len(q) }
-func (q eventQueue) Less(i, j int) bool { return q[i].ev.before(q[j].ev) }
-func (q eventQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *eventQueue) Push(x any)        { *q = append(*q, x.(*node)) }
-func (q *eventQueue) Pop() any {
-	old := *q
-	n := old[len(old)-1]
-	*q = old[:len(old)-1]
+type queued struct {
+	ev event
+	n  *node
+}
+
+func (q eventQueue) Len() int { return len(q) }
+
+// push adds node n at its event n.ev.
+func (q *eventQueue) push(n *node) {
+	*q = append(*q, queued{n.ev, n})
+	h := *q
+	for j := len(h) - 1; j > 0; {
+		i := (j - 1) / 2
+		if !h[j].ev.before(h[i].ev) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		j = i
+	}
+}
+
+// pop removes and returns the node whose event comes first.
+func (q *eventQueue) pop() *node {
+	h := *q
+	last := len(h) - 1
+	h[0], h[last] = h[last], h[0]
+	for i := 0; ; {
+		j := 2*i + 1
+		if j >= last {
+			break
+		}
+		if k := j + 1; k < last && h[k].ev.before(h[j].ev) {
+			j = k
+		}
+		if !h[j].ev.before(h[i].ev) {
+			break
+		}
+		h[i], h[j] = h[j], h[i]
+		i = j
+	}
+	n := h[last].n
+	*q = h[:last]
 	return n
 }
