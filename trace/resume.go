@@ -482,8 +482,9 @@ func (w *walker) restore(state []byte) error {
 		w.res.Findings = append(w.res.Findings, f)
 	}
 	for _, sn := range s.Nodes {
-		n := &node{id: sn.ID, next: sn.Next, count: sn.Count, hop: sn.Hop, last: sn.Last, seed: sn.Seed, bounded: sn.Bounded, dormant: sn.Dormant,
-			resets: sn.Resets, ins: sn.Ins, stopped: sn.Stopped, vault: sn.Vault, acct: NewAccount(w.opts.Model)}
+		n := newNode(sn.ID, w.opts.Model)
+		n.next, n.count, n.hop, n.last, n.seed, n.bounded, n.dormant = sn.Next, sn.Count, sn.Hop, sn.Last, sn.Seed, sn.Bounded, sn.Dormant
+		n.resets, n.ins, n.stopped, n.vault = sn.Resets, sn.Ins, sn.Stopped, sn.Vault
 		if sn.Acct {
 			a := n.acct
 			a.balance.Set(sn.Balance)

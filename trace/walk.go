@@ -67,14 +67,15 @@ var errHub = errors.New("hub")
 
 // node is the walk's state of one node of the graph.
 type node struct {
-	id    chains.Node
-	flows []chains.Flow
-	next  int // the next flow to replay
-	hop   int // the fewest hops at which the taint it holds reached it
-	seed  bool
-	acct  *Account // account and holding nodes
-	ins   []Lot    // a UTXO transaction's inputs so far
-	outs  []uint64 // a UTXO transaction's output taint, once split
+	id      chains.Node
+	flows   []chains.Flow
+	next    int // the next flow to replay
+	hop     int // the fewest hops at which the taint it holds reached it
+	seed    bool
+	acct    *Account // account and holding nodes: account, until done
+	account Account
+	ins     []Lot    // a UTXO transaction's inputs so far
+	outs    []uint64 // a UTXO transaction's output taint, once split
 	// entered maps a transaction to the hop of a tainted inflow of this
 	// node in it: value a contract passes on in the same transaction is
 	// the same hop.
@@ -104,6 +105,14 @@ type node struct {
 	// last taint: a path leaving the node later came in after the last
 	// of them.
 	resets []chains.Pos
+}
+
+// newNode returns the walk's state of node id, its account under model m.
+func newNode(id chains.Node, m Model) *node {
+	n := &node{id: id}
+	n.account.model = m
+	n.acct = &n.account
+	return n
 }
 
 // slot is what the walk keeps of one node it met, all found with one
@@ -328,7 +337,7 @@ func (w *walker) run() (*Result, error) {
 				// keeps the balances the next flows would change).
 				n.flows, n.ins, n.outs = nil, nil, nil
 				if !w.opts.Resumable {
-					n.acct = nil
+					n.acct, n.account = nil, Account{}
 				}
 				break
 			}
@@ -369,7 +378,8 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 	if s.n != nil || s.hub {
 		return s.n, nil
 	}
-	n := &node{id: id, hop: hop, acct: NewAccount(w.opts.Model), bounded: bounded}
+	n := newNode(id, w.opts.Model)
+	n.hop, n.bounded = hop, bounded
 	flows, hub, err := w.read(s, id, bounded)
 	w.res.Visited += len(flows)
 	if err != nil {
