@@ -799,8 +799,20 @@ func (n *node) passed(link chains.Link) bool {
 	if n.flows == nil {
 		return n.next > 0
 	}
-	for i := n.next - 1; i >= 0; i-- {
-		if f := &n.flows[i]; f.In && f.Link == link {
+	done := n.flows[:n.next]
+	if link.Outpoint == (chains.Outpoint{}) {
+		// An account transfer's link is its position, and the flows are in
+		// chain order: one search, not a scan of all the node stepped (a
+		// busy node takes taint thousands of times).
+		i := sort.Search(len(done), func(i int) bool { return !done[i].Pos.Less(link.Pos) })
+		j := i
+		for j < len(done) && done[j].Pos == link.Pos {
+			j++
+		}
+		done = done[i:j]
+	}
+	for i := range done {
+		if f := &done[i]; f.In && f.Link == link {
 			return true
 		}
 	}
