@@ -1,6 +1,7 @@
 package trace_test
 
 import (
+	"context"
 	"fmt"
 	"math/big"
 	"strings"
@@ -519,5 +520,59 @@ func TestTraceMixerLinkedAddresses(t *testing.T) {
 	}
 	if got := res.Tainted[chains.AccountOf(chains.Ethereum, w, chains.Native)]; got == nil || got.String() != "94285714285714285714" {
 		t.Errorf("--follow-mixers: W received %v tainted", got)
+	}
+}
+
+// TestUnwrapLate is an unwrap whose ether reaches its sender before the
+// WETH that pays for it leaves (as WETH9's withdraw pays before it logs
+// Withdrawal), at an address the walk already follows in ether: the ether
+// was stepped as clean, and turns tainted when the WETH's taint arrives.
+//
+//	blocks 1-2: the victim pays the thief 10 ETH, then 10 WETH (the
+//	            seeds' funds);
+//	block 3:    the thief pays R 10 ETH: R's ether is followed, 10 of 10
+//	            tainted;
+//	block 4:    the thief pays R 10 WETH (index 1); WETH pays R 10 ETH
+//	            (index 2); R unwraps its 10 WETH (index 3);
+//	block 5:    R pays X 20 ETH.
+//
+// At index 2 R holds 20 ETH, 10 tainted. The unwrap at index 3 converts
+// R's 10 tainted WETH into the 10 ETH of index 2, already applied: they
+// turn tainted, so R holds 20 tainted, and X gets all 20 under haircut
+// (20·20/20) and under FIFO (both lots tainted). Were the late taint
+// dropped, X would get 10.
+func TestUnwrapLate(t *testing.T) {
+	victim, thief, r, x, weth := addr("victim"), addr("thief"), addr("R"), addr("X"), addr("weth")
+	wethAsset := chains.Asset(weth)
+	var b ethBlocks
+	b.tx([]chains.Transfer{move(chains.KindNative, victim, thief, chains.Native, eth(10))})
+	b.tx([]chains.Transfer{move(chains.KindToken, victim, thief, wethAsset, eth(10))})
+	b.tx([]chains.Transfer{move(chains.KindNative, thief, r, chains.Native, eth(10))})
+	b.tx([]chains.Transfer{
+		move(chains.KindToken, thief, r, wethAsset, eth(10)),
+		move(chains.KindInternal, weth, r, chains.Native, eth(10)),
+		move(chains.KindUnwrap, r, weth, wethAsset, eth(10)),
+	})
+	b.tx([]chains.Transfer{move(chains.KindNative, r, x, chains.Native, eth(20))})
+	s := tempStore(t)
+	b.commit(t, s)
+	seeds := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native), chains.AccountOf(chains.Ethereum, thief, wethAsset)}
+	for _, m := range []trace.Model{trace.Haircut, trace.FIFO} {
+		res, err := trace.Trace(context.Background(), s, nil, seeds, trace.Options{Model: m})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := new(big.Int)
+		for _, e := range res.Edges {
+			if e.To == chains.AccountOf(chains.Ethereum, x, chains.Native) {
+				got.Add(got, e.Tainted)
+			}
+		}
+		if got.Cmp(eth(20)) != 0 {
+			t.Errorf("%s: X's 20 ETH carry %v wei tainted, want %v", m, got, eth(20))
+		}
+		if res.Late != 0 {
+			t.Errorf("%s: %d late at UTXO transactions, want 0", m, res.Late)
+		}
 	}
 }
