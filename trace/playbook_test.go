@@ -533,46 +533,56 @@ func TestTraceMixerLinkedAddresses(t *testing.T) {
 //	block 3:    the thief pays R 10 ETH: R's ether is followed, 10 of 10
 //	            tainted;
 //	block 4:    the thief pays R 10 WETH (index 1); WETH pays R 10 ETH
-//	            (index 2); R unwraps its 10 WETH (index 3);
-//	block 5:    R pays X 20 ETH.
+//	            (index 2); R unwraps its 10 WETH (index 3); R pays X 20 ETH
+//	            (index 4), or in block 5 ("later").
 //
 // At index 2 R holds 20 ETH, 10 tainted. The unwrap at index 3 converts
 // R's 10 tainted WETH into the 10 ETH of index 2, already applied: they
 // turn tainted, so R holds 20 tainted, and X gets all 20 under haircut
 // (20·20/20) and under FIFO (both lots tainted). Were the late taint
-// dropped, X would get 10.
+// dropped, X would get 10. Paid in the unwrap's own transaction, the 20
+// ETH are a payment, not R buying back the WETH it already passed on (as
+// the walk once read them: X got nothing).
 func TestUnwrapLate(t *testing.T) {
 	victim, thief, r, x, weth := addr("victim"), addr("thief"), addr("R"), addr("X"), addr("weth")
 	wethAsset := chains.Asset(weth)
-	var b ethBlocks
-	b.tx([]chains.Transfer{move(chains.KindNative, victim, thief, chains.Native, eth(10))})
-	b.tx([]chains.Transfer{move(chains.KindToken, victim, thief, wethAsset, eth(10))})
-	b.tx([]chains.Transfer{move(chains.KindNative, thief, r, chains.Native, eth(10))})
-	b.tx([]chains.Transfer{
-		move(chains.KindToken, thief, r, wethAsset, eth(10)),
-		move(chains.KindInternal, weth, r, chains.Native, eth(10)),
-		move(chains.KindUnwrap, r, weth, wethAsset, eth(10)),
-	})
-	b.tx([]chains.Transfer{move(chains.KindNative, r, x, chains.Native, eth(20))})
-	s := tempStore(t)
-	b.commit(t, s)
-	seeds := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native), chains.AccountOf(chains.Ethereum, thief, wethAsset)}
-	for _, m := range []trace.Model{trace.Haircut, trace.FIFO} {
-		res, err := trace.Trace(context.Background(), s, nil, seeds, trace.Options{Model: m})
-		if err != nil {
-			t.Fatal(err)
+	for _, later := range []bool{true, false} {
+		var b ethBlocks
+		b.tx([]chains.Transfer{move(chains.KindNative, victim, thief, chains.Native, eth(10))})
+		b.tx([]chains.Transfer{move(chains.KindToken, victim, thief, wethAsset, eth(10))})
+		b.tx([]chains.Transfer{move(chains.KindNative, thief, r, chains.Native, eth(10))})
+		unwrap := []chains.Transfer{
+			move(chains.KindToken, thief, r, wethAsset, eth(10)),
+			move(chains.KindInternal, weth, r, chains.Native, eth(10)),
+			move(chains.KindUnwrap, r, weth, wethAsset, eth(10)),
 		}
-		got := new(big.Int)
-		for _, e := range res.Edges {
-			if e.To == chains.AccountOf(chains.Ethereum, x, chains.Native) {
-				got.Add(got, e.Tainted)
+		pay := move(chains.KindInternal, r, x, chains.Native, eth(20))
+		if later {
+			b.tx(unwrap)
+			b.tx([]chains.Transfer{pay})
+		} else {
+			b.tx(append(unwrap, pay))
+		}
+		s := tempStore(t)
+		b.commit(t, s)
+		seeds := []chains.Node{chains.AccountOf(chains.Ethereum, thief, chains.Native), chains.AccountOf(chains.Ethereum, thief, wethAsset)}
+		for _, m := range []trace.Model{trace.Haircut, trace.FIFO} {
+			res, err := trace.Trace(context.Background(), s, nil, seeds, trace.Options{Model: m})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		if got.Cmp(eth(20)) != 0 {
-			t.Errorf("%s: X's 20 ETH carry %v wei tainted, want %v", m, got, eth(20))
-		}
-		if res.Late != 0 {
-			t.Errorf("%s: %d late at UTXO transactions, want 0", m, res.Late)
+			got := new(big.Int)
+			for _, e := range res.Edges {
+				if e.To == chains.AccountOf(chains.Ethereum, x, chains.Native) {
+					got.Add(got, e.Tainted)
+				}
+			}
+			if got.Cmp(eth(20)) != 0 {
+				t.Errorf("%s, payout later %v: X's 20 ETH carry %v wei tainted, want %v", m, later, got, eth(20))
+			}
+			if res.Late != 0 {
+				t.Errorf("%s, payout later %v: %d late at UTXO transactions, want 0", m, later, res.Late)
+			}
 		}
 	}
 }

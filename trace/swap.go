@@ -30,13 +30,23 @@ func (w *walker) convert(n *node, f *chains.Flow, taint *big.Int, hop int) (ok b
 	}
 	sent := new(big.Int)
 	var got []*chains.Transfer
+	var passedOn []chains.Asset // what the address sent on before this flow
 	for i := range ts {
 		t := &ts[i]
 		switch {
 		case t.Kind == chains.KindFee || t.From == t.To:
 		case t.From == a && t.Asset == x:
 			sent.Add(sent, t.Amount)
-		case t.To == a && t.Asset != x:
+		case t.From == a && t.Pos.Less(f.Pos):
+			passedOn = append(passedOn, t.Asset)
+		}
+	}
+	for i := range ts {
+		// What the address received of another asset, unless it passed
+		// that asset on before this flow: a router that unwraps WETH for
+		// a user and pays out the ether converted the WETH, but did not
+		// buy the WETH with that ether.
+		if t := &ts[i]; t.To == a && t.From != a && t.Asset != x && t.Kind != chains.KindFee && !slices.Contains(passedOn, t.Asset) {
 			got = append(got, t)
 		}
 	}
