@@ -116,7 +116,9 @@
 //     in one transaction swapped them (through a pair, a router, a
 //     wrapper): each inflow of Y carries the tainted fraction of all the X
 //     it sent, by Convert; the pair receives no taint. A wrap or unwrap
-//     converts the same way without a finding.
+//     converts the same way without a finding. A Y the address passed on
+//     earlier in the transaction does not count: a router that unwraps
+//     WETH and pays out the ether is paying, not buying WETH back.
 //   - Fan-out: FanOutMin (5) addresses receiving tainted value from one
 //     node.
 //   - Mixers: a tainted deposit into a pool that logs Tornado's

@@ -20,8 +20,11 @@ type swapKey struct {
 // asset carries the tainted fraction of what the address sent of this one
 // (Convert), as an edge into the address's node of that asset; the
 // counterparty (the pair, the router, the wrapper) receives no taint, so a
-// pool's reserves are never tainted. ok is false when the transaction is no
-// conversion for the address after all (it received only this asset back).
+// pool's reserves are never tainted. An asset the address passed on before
+// f in the transaction is no part of it (a router that unwraps WETH and
+// pays out the ether did not buy WETH with that ether). ok is false when
+// the transaction is no conversion for the address after all (it received
+// only this asset back, or only what it passed on).
 func (w *walker) convert(n *node, f *chains.Flow, taint *big.Int, hop int) (ok bool, err error) {
 	c, a, x := n.id.Chain, n.id.Address, n.id.Asset
 	ts, err := w.transfers(c, f.Tx)
