@@ -139,9 +139,12 @@ type Result struct {
 	// ReadAhead counts the nodes whose flows the walk found read ahead
 	// (on a Concurrent graph).
 	ReadAhead int
-	// Late counts taint that reached a UTXO transaction the walk had
-	// already passed (a cross-chain payout ordered before its inbound by
-	// block times); it is reported, not followed.
+	// Late counts taint that reached a node after the walk was done with
+	// the flow it enters by, and could not be added there: a UTXO
+	// transaction already passed (a cross-chain payout ordered before its
+	// inbound by block times), or, in a walk that is not Resumable, an
+	// account node with no flows left (a resumable one keeps its account
+	// and adds it). It is reported, not followed.
 	Late int
 
 	pathTo func(*Edge) []*Edge
