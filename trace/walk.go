@@ -72,7 +72,7 @@ type node struct {
 	next    int // the next flow to replay
 	hop     int // the fewest hops at which the taint it holds reached it
 	seed    bool
-	acct    *Account // account and holding nodes: account, until done
+	acct    *Account // account and holding nodes: &account, nil once the walk is done with the node
 	account Account
 	ins     []Lot    // a UTXO transaction's inputs so far
 	outs    []uint64 // a UTXO transaction's output taint, once split
