@@ -48,6 +48,10 @@ type aheadRead struct {
 	flows []chains.Flow
 	hub   bool
 	err   error
+	// to and taken belong to the walk: the slots of the nodes the flows
+	// pay, once looked up (node.to), and whether it took the flows.
+	to    []*slot
+	taken bool
 }
 
 // reader reads nodes ahead of the walk on its own goroutine.
@@ -158,13 +162,17 @@ func (w *walker) readAhead(n *node, i int) {
 	if n.seed {
 		hop = 1
 	}
-	w.ask(n.flows[i:], n.id.Chain.Code(), hop)
+	if n.to == nil {
+		n.to = make([]*slot, len(n.flows))
+	}
+	w.ask(n.flows[i:], n.to[i:], n.id.Chain.Code(), hop)
 }
 
 // lookPast asks for the nodes paid by the nodes the reader has read since
 // the walk last looked, after the payment that needs them: a node that
 // passes its taint on as soon as it arrives is read before taint reaches
-// it, not just before it pays.
+// it, not just before it pays. (A read the walk has taken it skips: the
+// walk asked for its payments as it began following the node.)
 func (w *walker) lookPast() {
 	r := w.reader
 	r.mu.Lock()
@@ -172,7 +180,7 @@ func (w *walker) lookPast() {
 	r.read = nil
 	r.mu.Unlock()
 	for _, a := range read {
-		if a.err != nil || a.hub {
+		if a.err != nil || a.hub || a.taken {
 			continue
 		}
 		i, _ := slices.BinarySearchFunc(a.flows, a.ev.at, func(f chains.Flow, at chains.Pos) int {
@@ -181,14 +189,17 @@ func (w *walker) lookPast() {
 			}
 			return 1
 		})
-		w.ask(a.flows[i:], a.ev.chain, a.hop+1)
+		a.to = make([]*slot, len(a.flows))
+		w.ask(a.flows[i:], a.to[i:], a.ev.chain, a.hop+1)
 	}
 }
 
 // ask asks the reader for the nodes the payments among flows reach with
 // taint at hop, soonest first: not past the hop bound, not labelled
 // services (which end a branch), not nodes the walk has or has asked for.
-func (w *walker) ask(flows []chains.Flow, chain uint8, hop int) {
+// to holds the slots of the nodes paid, beside flows: ask fills in those
+// it looks up, and passes over the flows whose node it already has.
+func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 	if hop > w.opts.Hops || !w.startReader() {
 		return
 	}
@@ -196,15 +207,16 @@ func (w *walker) ask(flows []chains.Flow, chain uint8, hop int) {
 	var asked bool
 	for i := range flows {
 		f := &flows[i]
-		to := f.Other
-		if f.In || to.Kind == 0 || to.Kind == chains.HoldingNode || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
+		id := f.Other
+		if to[i] != nil || f.In || id.Kind == 0 || id.Kind == chains.HoldingNode || id.Address == chains.FeeSink || id.Address == chains.BeaconSink {
 			continue
 		}
-		s := w.slot(to)
-		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(to, f.Address) {
+		s := w.slot(id)
+		to[i] = s
+		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(id, f.Address) {
 			continue
 		}
-		a := &aheadRead{id: to, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop, done: make(chan struct{})}
+		a := &aheadRead{id: id, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop, done: make(chan struct{})}
 		s.ahead = a
 		if !asked {
 			r.mu.Lock()
@@ -238,13 +250,15 @@ func (w *walker) stopsAt(to chains.Node, a chains.Address) bool {
 }
 
 // read returns node id's flows (at most the fan-out bound of them when
-// bounded, hub then set): read ahead if it was, else read now.
-func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, bool, error) {
+// bounded, hub then set): read ahead if it was, else read now; and the
+// slots of the nodes they pay that the walk looked up (node.to), if any.
+func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, []*slot, bool, error) {
 	read := w.g.Flows
 	if r := w.reader; r != nil {
 		read = r.own
 		if a := s.ahead; a != nil {
 			s.ahead = nil
+			a.taken = true
 			if !a.state.CompareAndSwap(aheadQueued, aheadTaken) {
 				<-a.done
 				if r.held.Add(-int64(len(a.flows))) <= r.budget {
@@ -254,12 +268,13 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, boo
 				}
 				if a.err == nil && (bounded || !a.hub) {
 					w.res.ReadAhead++
-					return a.flows, a.hub, nil
+					return a.flows, a.to, a.hub, nil
 				}
 			}
 		}
 	}
-	return readFlows(w.ctx, read, id, bounded, w.opts.FanOut, &w.scratch)
+	flows, hub, err := readFlows(w.ctx, read, id, bounded, w.opts.FanOut, &w.scratch)
+	return flows, nil, hub, err
 }
 
 // flowsFunc is Graph.Flows.

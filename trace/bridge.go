@@ -62,7 +62,7 @@ func (w *walker) bridge(e *Edge, m Memo, contract chains.Address, ev *chains.Eve
 		return nil
 	}
 	w.res.Edges = append(w.res.Edges, out)
-	return w.deliver(out, &chains.Flow{Link: out.link})
+	return w.deliver(out, &chains.Flow{Link: out.link}, nil)
 }
 
 // bridgeRead is a bridge inbound and the payout matched to it when the

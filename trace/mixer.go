@@ -162,7 +162,7 @@ func (w *walker) mixerExit(dep *Edge, ev, wd *chains.Event, entity, heuristic st
 	}
 	w.exits[ref] = true
 	w.res.Edges = append(w.res.Edges, e)
-	return w.deliver(e, &chains.Flow{Link: chains.Link{Pos: pos}})
+	return w.deliver(e, &chains.Flow{Link: chains.Link{Pos: pos}}, nil)
 }
 
 // payout finds where in transaction tx contract paid asset to address to:

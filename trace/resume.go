@@ -462,7 +462,7 @@ func (w *walker) restore(state []byte) error {
 			}
 		}
 		if e.received {
-			w.received(e)
+			w.received(e, nil)
 		}
 	}
 	for _, sf := range s.Findings {
@@ -834,7 +834,7 @@ func (w *walker) spent() error {
 		}
 		w.uncount(e)
 		e.To = f.Other
-		s := w.received(e)
+		s := w.received(e, nil)
 		if e.held {
 			e.held = false
 			if err := w.enter(e, f, s); err != nil {

@@ -69,7 +69,7 @@ func (w *walker) convert(n *node, f *chains.Flow, taint *big.Int, hop int) (ok b
 			first = e
 		}
 		if tainted.Sign() > 0 {
-			if err := w.deliver(e, &chains.Flow{Link: chains.Link{Pos: t.Pos}}); err != nil {
+			if err := w.deliver(e, &chains.Flow{Link: chains.Link{Pos: t.Pos}}, nil); err != nil {
 				return true, err
 			}
 		}

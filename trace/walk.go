@@ -67,8 +67,11 @@ var errHub = errors.New("hub")
 
 // node is the walk's state of one node of the graph.
 type node struct {
-	id      chains.Node
-	flows   []chains.Flow
+	id    chains.Node
+	flows []chains.Flow
+	// to holds, beside each outflow, the slot of the node it pays, once
+	// the walk has looked it up (nil until then, and beside inflows).
+	to      []*slot
 	next    int // the next flow to replay
 	hop     int // the fewest hops at which the taint it holds reached it
 	seed    bool
@@ -335,7 +338,7 @@ func (w *walker) run() (*Result, error) {
 			if !w.ready(n) {
 				// Done: keep memory to the frontier (a resumable walk
 				// keeps the balances the next flows would change).
-				n.flows, n.ins, n.outs = nil, nil, nil
+				n.flows, n.to, n.ins, n.outs = nil, nil, nil, nil
 				if !w.opts.Resumable {
 					n.acct, n.account = nil, Account{}
 				}
@@ -380,7 +383,7 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 	}
 	n := newNode(id, w.opts.Model)
 	n.hop, n.bounded = hop, bounded
-	flows, hub, err := w.read(s, id, bounded)
+	flows, to, hub, err := w.read(s, id, bounded)
 	w.res.Visited += len(flows)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", id, err)
@@ -389,11 +392,12 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 		s.hub = true
 		return nil, nil
 	}
-	n.flows = flows
+	n.flows, n.to = flows, to
 	// At one position an outflow leaves before an inflow arrives, so that
 	// a transfer to oneself carries its taint back in.
 	if !slices.IsSortedFunc(n.flows, flowOrder) {
 		slices.SortStableFunc(n.flows, flowOrder)
+		n.to = nil // looked up in the order read
 	}
 	if n.count = len(n.flows); n.count > 0 {
 		n.last = n.flows[n.count-1].Pos
@@ -461,12 +465,17 @@ func (w *walker) ready(n *node) bool {
 
 // step applies the node's next flow.
 func (w *walker) step(n *node) error {
-	f := &n.flows[n.next]
+	i := n.next
+	f := &n.flows[i]
 	n.next++
 	if f.In {
 		return w.inflow(n, f)
 	}
-	return w.outflow(n, f)
+	var to *slot
+	if n.to != nil {
+		to = n.to[i]
+	}
+	return w.outflow(n, f, to)
 }
 
 func (w *walker) inflow(n *node, f *chains.Flow) error {
@@ -493,8 +502,9 @@ func (w *walker) inflow(n *node, f *chains.Flow) error {
 	return n.acct.In(f.Amount, taint)
 }
 
-// outflow works out the taint a flow carries away and passes it on.
-func (w *walker) outflow(n *node, f *chains.Flow) error {
+// outflow works out the taint a flow carries away and passes it on. s is
+// the slot of the node it pays, if the walk has looked it up.
+func (w *walker) outflow(n *node, f *chains.Flow, s *slot) error {
 	taint, err := w.carried(n, f)
 	if err != nil {
 		return err
@@ -531,8 +541,8 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 	if n.id.Kind == chains.TxNode && f.Address != "" {
 		// A coin paid to a seed address is the seed's again, wherever it
 		// goes next: the seed passes it on, fully tainted.
-		if s := w.node(chains.HoldingOf(n.id.Chain, f.Address)); s != nil && s.seed {
-			to = s.id
+		if seed := w.node(chains.HoldingOf(n.id.Chain, f.Address)); seed != nil && seed.seed {
+			to, s = seed.id, nil
 		}
 	}
 	e := &Edge{ID: len(w.res.Edges), From: n.id, To: to, Tx: f.Tx, Pos: f.Pos, Time: f.Time, Asset: n.id.Asset,
@@ -542,10 +552,10 @@ func (w *walker) outflow(n *node, f *chains.Flow) error {
 		w.fanOut(n, e)
 	}
 	if n.memo != nil && int(f.Pos.Index&^(1<<31)) == n.vault {
-		w.received(e)
+		w.received(e, s)
 		return w.bridge(e, *n.memo, "", nil)
 	}
-	return w.deliver(e, f)
+	return w.deliver(e, f, s)
 }
 
 // carried is the taint flow f takes out of node n under the model.
@@ -690,13 +700,14 @@ func (w *walker) min(c chains.Chain, a chains.Asset) *big.Int {
 }
 
 // deliver hands an edge's taint to the node it enters: a finding where that
-// is a labelled service or a hub, else the next node to follow.
-func (w *walker) deliver(e *Edge, f *chains.Flow) error {
+// is a labelled service or a hub, else the next node to follow. s is that
+// node's slot, if the caller has it (nil: looked up).
+func (w *walker) deliver(e *Edge, f *chains.Flow, s *slot) error {
 	to := e.To
 	if to.Kind == 0 || to.Address == chains.FeeSink || to.Address == chains.BeaconSink {
 		return nil // fees, burns and unresolved sources end here
 	}
-	s := w.received(e)
+	s = w.received(e, s)
 	if n := s.n; n != nil && n.seed {
 		return w.pass(n, e, f) // taint back at a seed: nothing new to say
 	}
@@ -834,9 +845,11 @@ func (w *walker) late(n *node, e *Edge) error {
 }
 
 // received records the edge as a tainted inflow of its target, and
-// returns the target's slot.
-func (w *walker) received(e *Edge) *slot {
-	s := w.slot(e.To)
+// returns the target's slot: s if the caller has it (nil: looked up).
+func (w *walker) received(e *Edge, s *slot) *slot {
+	if s == nil {
+		s = w.slot(e.To)
+	}
 	if s.tainted == nil {
 		s.tainted = new(big.Int)
 		w.tainted++
