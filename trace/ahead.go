@@ -44,7 +44,6 @@ type aheadRead struct {
 	ev    event
 	hop   int
 	state atomic.Int32
-	done  chan struct{} // closed once read
 	flows []chains.Flow
 	hub   bool
 	err   error
@@ -63,7 +62,8 @@ type reader struct {
 	endOwn func()
 
 	mu      sync.Mutex
-	wake    *sync.Cond
+	wake    *sync.Cond // the reader waits on it for reads to make
+	done    *sync.Cond // the walk waits on it for a read in progress
 	queue   aheadQueue   // soonest needed first
 	read    []*aheadRead // read since the walk last looked
 	now     event        // the walk's place: a read needed before it is late
@@ -96,6 +96,7 @@ func (w *walker) startReader() bool {
 	}
 	r := &reader{budget: aheadBudget}
 	r.wake = sync.NewCond(&r.mu)
+	r.done = sync.NewCond(&r.mu)
 	r.wg.Add(1)
 	flows, end := c.FlowReader()
 	r.own, r.endOwn = c.FlowReader()
@@ -112,10 +113,10 @@ func (r *reader) run(ctx context.Context, flows flowsFunc, end func(), fanOut in
 		a.flows, a.hub, a.err = readFlows(ctx, flows, a.id, true, fanOut, &scratch)
 		r.held.Add(int64(len(a.flows)))
 		a.state.Store(aheadDone)
-		close(a.done)
 		r.mu.Lock()
 		r.read = append(r.read, a)
 		r.mu.Unlock()
+		r.done.Broadcast()
 	}
 }
 
@@ -216,7 +217,7 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(id, f.Address) {
 			continue
 		}
-		a := &aheadRead{id: id, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop, done: make(chan struct{})}
+		a := &aheadRead{id: id, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop}
 		s.ahead = a
 		if !asked {
 			r.mu.Lock()
@@ -260,8 +261,16 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, []*
 			s.ahead = nil
 			a.taken = true
 			if !a.state.CompareAndSwap(aheadQueued, aheadTaken) {
-				<-a.done
-				if r.held.Add(-int64(len(a.flows))) <= r.budget {
+				if a.state.Load() != aheadDone {
+					r.mu.Lock() // not between the reader's store of the state and its broadcast
+					for a.state.Load() != aheadDone {
+						r.done.Wait()
+					}
+					r.mu.Unlock()
+				}
+				// The reader waits for held to drop to the budget: wake
+				// it as it does.
+				if n := int64(len(a.flows)); crossed(r.held.Add(-n), n, r.budget) {
 					r.mu.Lock() // not between the reader's test of held and its wait
 					r.wake.Signal()
 					r.mu.Unlock()
@@ -276,6 +285,10 @@ func (w *walker) read(s *slot, id chains.Node, bounded bool) ([]chains.Flow, []*
 	flows, hub, err := readFlows(w.ctx, read, id, bounded, w.opts.FanOut, &w.scratch)
 	return flows, nil, hub, err
 }
+
+// crossed reports whether taking n flows, which left held flows, brought
+// them from over the budget to it.
+func crossed(held, n, budget int64) bool { return held <= budget && held+n > budget }
 
 // flowsFunc is Graph.Flows.
 type flowsFunc = func(context.Context, chains.Node, func(chains.Flow) error) error
