@@ -44,9 +44,10 @@ type aheadRead struct {
 	ev    event
 	hop   int
 	state atomic.Int32
-	flows []chains.Flow
+	flows []chains.Flow // in flowOrder
 	hub   bool
 	err   error
+	past  int // the first of flows after ev
 	// to and taken belong to the walk: the slots of the nodes the flows
 	// pay, once looked up (node.to), and whether it took the flows.
 	to    []*slot
@@ -62,8 +63,8 @@ type reader struct {
 	endOwn func()
 
 	mu      sync.Mutex
-	wake    *sync.Cond // the reader waits on it for reads to make
-	done    *sync.Cond // the walk waits on it for a read in progress
+	wake    *sync.Cond   // the reader waits on it for reads to make
+	done    *sync.Cond   // the walk waits on it for a read in progress
 	queue   aheadQueue   // soonest needed first
 	read    []*aheadRead // read since the walk last looked
 	now     event        // the walk's place: a read needed before it is late
@@ -111,6 +112,12 @@ func (r *reader) run(ctx context.Context, flows flowsFunc, end func(), fanOut in
 	var scratch []chains.Flow
 	for a := r.next(); a != nil; a = r.next() {
 		a.flows, a.hub, a.err = readFlows(ctx, flows, a.id, true, fanOut, &scratch)
+		a.past, _ = slices.BinarySearchFunc(a.flows, a.ev.at, func(f chains.Flow, at chains.Pos) int {
+			if f.Pos.Less(at) || f.Pos == at {
+				return -1
+			}
+			return 1
+		})
 		r.held.Add(int64(len(a.flows)))
 		a.state.Store(aheadDone)
 		r.mu.Lock()
@@ -184,14 +191,8 @@ func (w *walker) lookPast() {
 		if a.err != nil || a.hub || a.taken {
 			continue
 		}
-		i, _ := slices.BinarySearchFunc(a.flows, a.ev.at, func(f chains.Flow, at chains.Pos) int {
-			if f.Pos.Less(at) || f.Pos == at {
-				return -1
-			}
-			return 1
-		})
 		a.to = make([]*slot, len(a.flows))
-		w.ask(a.flows[i:], a.to[i:], a.ev.chain, a.hop+1)
+		w.ask(a.flows[a.past:], a.to[a.past:], a.ev.chain, a.hop+1)
 	}
 }
 
@@ -294,9 +295,10 @@ func crossed(held, n, budget int64) bool { return held <= budget && held+n > bud
 type flowsFunc = func(context.Context, chains.Node, func(chains.Flow) error) error
 
 // readFlows reads node id's flows, at most fanOut of them when bounded
-// (hub is then set). It reads into scratch, which it keeps for the next
-// read, and returns a copy of exactly the flows read: a trace's reads then
-// allocate what they keep, not every size of slice on the way to it.
+// (hub is then set), in flowOrder. It reads into scratch, which it keeps
+// for the next read, and returns a copy of exactly the flows read: a
+// trace's reads then allocate what they keep, not every size of slice on
+// the way to it.
 func readFlows(ctx context.Context, read flowsFunc, id chains.Node, bounded bool, fanOut int, scratch *[]chains.Flow) ([]chains.Flow, bool, error) {
 	flows := (*scratch)[:0]
 	err := read(ctx, id, func(f chains.Flow) error {
@@ -310,6 +312,11 @@ func readFlows(ctx context.Context, read flowsFunc, id chains.Node, bounded bool
 	hub := errors.Is(err, errHub)
 	if err != nil && !hub {
 		return nil, false, err
+	}
+	// At one position an outflow leaves before an inflow arrives, so that
+	// a transfer to oneself carries its taint back in.
+	if !slices.IsSortedFunc(flows, flowOrder) {
+		slices.SortStableFunc(flows, flowOrder)
 	}
 	return slices.Clone(flows), hub, nil
 }

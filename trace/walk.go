@@ -68,7 +68,7 @@ var errHub = errors.New("hub")
 // node is the walk's state of one node of the graph.
 type node struct {
 	id    chains.Node
-	flows []chains.Flow
+	flows []chains.Flow // in flowOrder
 	// to holds, beside each outflow, the slot of the node it pays, once
 	// the walk has looked it up (nil until then, and beside inflows).
 	to      []*slot
@@ -393,12 +393,6 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 		return nil, nil
 	}
 	n.flows, n.to = flows, to
-	// At one position an outflow leaves before an inflow arrives, so that
-	// a transfer to oneself carries its taint back in.
-	if !slices.IsSortedFunc(n.flows, flowOrder) {
-		slices.SortStableFunc(n.flows, flowOrder)
-		n.to = nil // looked up in the order read
-	}
 	if n.count = len(n.flows); n.count > 0 {
 		n.last = n.flows[n.count-1].Pos
 	}
