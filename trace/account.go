@@ -3,6 +3,7 @@ package trace
 import (
 	"fmt"
 	"math/big"
+	"math/bits"
 )
 
 // Account is the taint state of one account node, an (address, asset) pair
@@ -104,7 +105,7 @@ func (a *Account) Out(amount *big.Int) (*big.Int, error) {
 	}
 	switch a.model {
 	case Haircut:
-		out.Mul(amount, &a.taint).Quo(out, &a.balance)
+		share(out, amount, &a.taint, &a.balance)
 	case Poison:
 		if a.taint.Sign() > 0 {
 			out.Set(amount)
@@ -120,6 +121,21 @@ func (a *Account) Out(amount *big.Int) (*big.Int, error) {
 	a.balance.Sub(&a.balance, amount)
 	a.taint.Sub(&a.taint, out)
 	return out, nil
+}
+
+// share sets out to floor(amount·taint/balance), for amount below
+// balance and taint at most balance. Where all three fit in 64 bits (most
+// amounts of wei and every amount of satoshi), it works in 128-bit
+// machine arithmetic, which allocates nothing: the quotient is at most
+// amount, so it fits too.
+func share(out, amount, taint, balance *big.Int) {
+	if amount.IsUint64() && taint.IsUint64() && balance.IsUint64() {
+		hi, lo := bits.Mul64(amount.Uint64(), taint.Uint64())
+		q, _ := bits.Div64(hi, lo, balance.Uint64())
+		out.SetUint64(q)
+		return
+	}
+	out.Mul(amount, taint).Quo(out, balance)
 }
 
 // take removes amount, which is below the balance, from the lots: oldest

@@ -1,6 +1,8 @@
 package trace
 
 import (
+	"encoding/binary"
+	"math/big"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -84,5 +86,42 @@ func TestPassed(t *testing.T) {
 	}
 	if found == 0 || found == checked {
 		t.Fatalf("%d of %d links passed: the test shows nothing", found, checked)
+	}
+}
+
+// TestShare checks haircut's share, floor(amount·taint/balance), against
+// big.Int arithmetic, at magnitudes where it takes the 64-bit path (up to
+// 2^64-1) and where it does not, and at the edges: taint equal to balance,
+// amount one below it.
+func TestShare(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	below := func(x *big.Int) *big.Int { // about uniform in [0, x)
+		var b []byte
+		for range x.BitLen()/64 + 2 {
+			b = binary.BigEndian.AppendUint64(b, r.Uint64())
+		}
+		return new(big.Int).Mod(new(big.Int).SetBytes(b), x)
+	}
+	one, max64 := big.NewInt(1), new(big.Int).SetUint64(^uint64(0))
+	for round := range 20000 {
+		balance := new(big.Int).Lsh(one, uint([]int{8, 40, 63, 64, 65, 90}[round%6]))
+		balance.Add(below(balance), one)
+		if round%7 == 0 {
+			balance.Set(max64)
+		}
+		amount, taint := below(balance), below(new(big.Int).Add(balance, one))
+		switch round % 5 {
+		case 0:
+			taint.Set(balance)
+		case 1:
+			amount.Sub(balance, one)
+		}
+		want := new(big.Int).Mul(amount, taint)
+		want.Quo(want, balance)
+		got := new(big.Int)
+		share(got, amount, taint, balance)
+		if got.Cmp(want) != 0 {
+			t.Fatalf("share(%v, %v, %v) = %v, want %v", amount, taint, balance, got, want)
+		}
 	}
 }
