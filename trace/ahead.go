@@ -61,6 +61,9 @@ type reader struct {
 	// own is the walk's own Flows while the reader runs, ended by endOwn.
 	own    flowsFunc
 	endOwn func()
+	// asks is where ask gathers the reads it makes before it queues them
+	// (the walk's, reused).
+	asks []*aheadRead
 
 	mu      sync.Mutex
 	wake    *sync.Cond   // the reader waits on it for reads to make
@@ -206,7 +209,7 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		return
 	}
 	r := w.reader
-	var asked bool
+	asks := r.asks[:0]
 	for i := range flows {
 		f := &flows[i]
 		id := f.Other
@@ -218,19 +221,22 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		if s.n != nil || s.hub || s.ahead != nil || w.stopsAt(id, f.Address) {
 			continue
 		}
-		a := &aheadRead{id: id, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop}
-		s.ahead = a
-		if !asked {
-			r.mu.Lock()
-			asked = true
-		}
-		heap.Push(&r.queue, a)
+		s.ahead = &aheadRead{id: id, ev: event{at: f.Pos, time: f.Time, chain: chain}, hop: hop}
+		asks = append(asks, s.ahead)
 	}
-	if asked {
+	if len(asks) > 0 {
+		// One short hold of the lock the reader takes between reads,
+		// not one across the lookups above.
+		r.mu.Lock()
+		for _, a := range asks {
+			heap.Push(&r.queue, a)
+		}
 		r.now = w.last
 		r.mu.Unlock()
 		r.wake.Signal()
+		clear(asks)
 	}
+	r.asks = asks
 }
 
 // stopsAt reports whether taint paid to address a at node to goes no
