@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/dgraph-io/badger/v4"
+
 	"github.com/houndtrace/hound/chains"
 )
 
@@ -182,6 +184,41 @@ func TestSecondOpenIsRefused(t *testing.T) {
 	_, err := Open(dir, Options{})
 	if !errors.Is(err, ErrInUse) {
 		t.Fatalf("second open: %v, want ErrInUse", err)
+	}
+}
+
+// TestCloseLeavesLevelZeroEmpty checks that what a sync wrote is compacted
+// out of Badger's level 0 as the store closes: left there, the next command
+// to open the store would compact it in the background, on the cores its
+// own work needs.
+func TestCloseLeavesLevelZeroEmpty(t *testing.T) {
+	dir := t.TempDir()
+	s, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := &memChain{net: "chainid:1337"}
+	src.extend(64, 0)
+	if _, err := s.Sync(context.Background(), src, SyncOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := badger.Open(badger.DefaultOptions(dir).WithLogger(nil).WithReadOnly(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var tables int
+	for _, l := range db.Levels() {
+		tables += l.NumTables
+		if l.Level == 0 && l.NumTables > 0 {
+			t.Errorf("level 0 holds %d tables after the store closed", l.NumTables)
+		}
+	}
+	if tables == 0 {
+		t.Error("the store closed with no tables: the sync wrote nothing to compact")
 	}
 }
 
