@@ -1,7 +1,6 @@
 package trace
 
 import (
-	"container/heap"
 	"context"
 	"errors"
 	"slices"
@@ -66,27 +65,13 @@ type reader struct {
 	asks []*aheadRead
 
 	mu      sync.Mutex
-	wake    *sync.Cond   // the reader waits on it for reads to make
-	done    *sync.Cond   // the walk waits on it for a read in progress
-	queue   aheadQueue   // soonest needed first
-	read    []*aheadRead // read since the walk last looked
-	now     event        // the walk's place: a read needed before it is late
+	wake    *sync.Cond             // the reader waits on it for reads to make
+	done    *sync.Cond             // the walk waits on it for a read in progress
+	queue   eventQueue[*aheadRead] // soonest needed first
+	read    []*aheadRead           // read since the walk last looked
+	now     event                  // the walk's place: a read needed before it is late
 	stopped bool
 	wg      sync.WaitGroup
-}
-
-// aheadQueue orders reads by the payment that needs them.
-type aheadQueue []*aheadRead
-
-func (q aheadQueue) Len() int           { return len(q) }
-func (q aheadQueue) Less(i, j int) bool { return q[i].ev.before(q[j].ev) }
-func (q aheadQueue) Swap(i, j int)      { q[i], q[j] = q[j], q[i] }
-func (q *aheadQueue) Push(x any)        { *q = append(*q, x.(*aheadRead)) }
-func (q *aheadQueue) Pop() any {
-	old := *q
-	a := old[len(old)-1]
-	*q = old[:len(old)-1]
-	return a
 }
 
 // startReader starts the reader goroutine, if the graph allows.
@@ -142,7 +127,7 @@ func (r *reader) next() *aheadRead {
 		if r.stopped {
 			return nil
 		}
-		a := heap.Pop(&r.queue).(*aheadRead)
+		a := r.queue.pop()
 		// Late: the walk has passed the payment, and read the node itself
 		// or did not need it.
 		if !a.ev.before(r.now) && a.state.CompareAndSwap(aheadQueued, aheadReading) {
@@ -229,7 +214,7 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		// not one across the lookups above.
 		r.mu.Lock()
 		for _, a := range asks {
-			heap.Push(&r.queue, a)
+			r.queue.push(a.ev, a)
 		}
 		r.now = w.last
 		r.mu.Unlock()

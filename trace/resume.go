@@ -668,7 +668,7 @@ func (w *walker) grow() error {
 		return err
 	}
 	if w.queue.Len() > 0 && w.queue[0].ev.before(w.last) {
-		n := w.queue[0].n
+		n := w.queue[0].v
 		return stale("block %d of %s comes before the last flow the walk stepped on another chain", n.ev.at.Block, n.id.Chain)
 	}
 	return nil
@@ -746,7 +746,7 @@ func (w *walker) extend(n *node, after func(context.Context, chains.Node, chains
 		return err
 	}
 	if w.ready(n) {
-		w.queue.push(n)
+		w.queue.push(n.ev, n)
 	}
 	return nil
 }

@@ -216,7 +216,7 @@ type walker struct {
 	lk      labels.Lookuper
 	opts    Options
 	slots   map[chains.Node]*slot // every node the walk met
-	queue   eventQueue
+	queue   eventQueue[*node]
 	pending map[pendingKey]*arrival // taint on its way into a node
 	peels   map[chains.Hash]*tracePeel
 	res     *Result
@@ -349,7 +349,7 @@ func (w *walker) run() (*Result, error) {
 				break
 			}
 			if w.queue.Len() > 0 && w.queue[0].ev.before(n.ev) {
-				w.queue.push(n)
+				w.queue.push(n.ev, n)
 				break
 			}
 		}
@@ -408,7 +408,7 @@ func (w *walker) touch(s *slot, id chains.Node, from chains.Pos, hop int, bounde
 	}
 	w.readAhead(n, n.next)
 	if w.ready(n) {
-		w.queue.push(n)
+		w.queue.push(n.ev, n)
 	}
 	return n, nil
 }
@@ -793,7 +793,7 @@ func (w *walker) wake(n *node, at chains.Pos) error {
 		}
 	}
 	if w.ready(n) {
-		w.queue.push(n)
+		w.queue.push(n.ev, n)
 	}
 	return nil
 }
@@ -976,20 +976,22 @@ func (w *walker) path(e *Edge) []*Edge {
 	}
 }
 
-// eventQueue is a binary heap of nodes by their next flow (event.before),
-// each held with a copy of its event, so that ordering reads no node.
-type eventQueue []queued
+// eventQueue is a binary heap of values by event (event.before), each held
+// with a copy of its event, so that ordering reads no value: the walk's
+// nodes by their next flow, the reader's reads by the payment that needs
+// them.
+type eventQueue[T any] []queued[T]
 
-type queued struct {
+type queued[T any] struct {
 	ev event
-	n  *node
+	v  T
 }
 
-func (q eventQueue) Len() int { return len(q) }
+func (q eventQueue[T]) Len() int { return len(q) }
 
-// push adds node n at its event n.ev.
-func (q *eventQueue) push(n *node) {
-	*q = append(*q, queued{n.ev, n})
+// push adds v at event ev.
+func (q *eventQueue[T]) push(ev event, v T) {
+	*q = append(*q, queued[T]{ev, v})
 	h := *q
 	for j := len(h) - 1; j > 0; {
 		i := (j - 1) / 2
@@ -1001,8 +1003,8 @@ func (q *eventQueue) push(n *node) {
 	}
 }
 
-// pop removes and returns the node whose event comes first.
-func (q *eventQueue) pop() *node {
+// pop removes and returns the value whose event comes first.
+func (q *eventQueue[T]) pop() T {
 	h := *q
 	last := len(h) - 1
 	h[0], h[last] = h[last], h[0]
@@ -1020,7 +1022,9 @@ func (q *eventQueue) pop() *node {
 		h[i], h[j] = h[j], h[i]
 		i = j
 	}
-	n := h[last].n
+	v := h[last].v
+	var zero T
+	h[last].v = zero // the heap keeps no pointer to what it gave out
 	*q = h[:last]
-	return n
+	return v
 }
