@@ -23,10 +23,15 @@ type Account struct {
 	// and LIFO; adjacent lots that are both clean or both fully tainted
 	// are merged, which changes nothing those models take.
 	lots []accountLot
+	need big.Int // take's scratch
 }
 
+// accountLot is one inflow, or adjacent ones merged. The lots hold their
+// amounts in place, and a lot added where one was taken off reuses its
+// digits: a FIFO or LIFO node taking and spending many inflows allocates
+// little.
 type accountLot struct {
-	amount, taint *big.Int
+	amount, taint big.Int
 }
 
 // NewAccount returns the state of an empty account node under model m.
@@ -56,16 +61,23 @@ func (a *Account) In(amount, taint *big.Int) error {
 // are clean or both fully tainted.
 func (a *Account) addLot(amount, taint *big.Int) {
 	if n := len(a.lots); n > 0 {
-		last := a.lots[n-1]
+		last := &a.lots[n-1]
 		bothClean := last.taint.Sign() == 0 && taint.Sign() == 0
-		bothTainted := last.taint.Cmp(last.amount) == 0 && taint.Cmp(amount) == 0
+		bothTainted := last.taint.Cmp(&last.amount) == 0 && taint.Cmp(amount) == 0
 		if bothClean || bothTainted {
-			last.amount.Add(last.amount, amount)
-			last.taint.Add(last.taint, taint)
+			last.amount.Add(&last.amount, amount)
+			last.taint.Add(&last.taint, taint)
 			return
 		}
 	}
-	a.lots = append(a.lots, accountLot{new(big.Int).Set(amount), new(big.Int).Set(taint)})
+	if len(a.lots) < cap(a.lots) {
+		a.lots = a.lots[:len(a.lots)+1] // a lot taken off the end: its digits are reused
+	} else {
+		a.lots = append(a.lots, accountLot{})
+	}
+	l := &a.lots[len(a.lots)-1]
+	l.amount.Set(amount)
+	l.taint.Set(taint)
 }
 
 // Out records an outflow of amount and returns the taint it carries:
@@ -142,25 +154,30 @@ func share(out, amount, taint, balance *big.Int) {
 // first under FIFO, newest first under LIFO, each lot's tainted part before
 // its clean part. It adds the taint removed to taint.
 func (a *Account) take(taint, amount *big.Int) {
-	need := new(big.Int).Set(amount)
+	need := a.need.Set(amount)
 	for need.Sign() > 0 {
-		l, rest := a.lots[0], a.lots[1:]
+		i := 0
 		if a.model == LIFO {
-			l, rest = a.lots[len(a.lots)-1], a.lots[:len(a.lots)-1]
+			i = len(a.lots) - 1
 		}
+		l := &a.lots[i]
 		if l.amount.Cmp(need) <= 0 {
-			taint.Add(taint, l.taint)
-			need.Sub(need, l.amount)
-			a.lots = rest
+			taint.Add(taint, &l.taint)
+			need.Sub(need, &l.amount)
+			if a.model == LIFO {
+				a.lots = a.lots[:i]
+			} else {
+				a.lots = a.lots[1:]
+			}
 			continue
 		}
 		t := need
 		if l.taint.Cmp(need) < 0 {
-			t = l.taint
+			t = &l.taint
 		}
 		taint.Add(taint, t)
-		l.taint.Sub(l.taint, t)
-		l.amount.Sub(l.amount, need)
+		l.taint.Sub(&l.taint, t)
+		l.amount.Sub(&l.amount, need)
 		return
 	}
 }
@@ -184,12 +201,12 @@ func (a *Account) Retaint(taint *big.Int) error {
 	}
 	a.taint.Add(&a.taint, t)
 	for i := len(a.lots) - 1; i >= 0 && t.Sign() > 0; i-- {
-		l := a.lots[i]
-		room := new(big.Int).Sub(l.amount, l.taint)
+		l := &a.lots[i]
+		room := new(big.Int).Sub(&l.amount, &l.taint)
 		if room.Cmp(t) > 0 {
 			room.Set(t)
 		}
-		l.taint.Add(l.taint, room)
+		l.taint.Add(&l.taint, room)
 		t.Sub(t, room)
 	}
 	return nil

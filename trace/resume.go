@@ -270,8 +270,9 @@ func (w *walker) save() ([]byte, error) {
 			Resets: n.resets, Ins: n.ins, Stopped: n.stopped, Vault: n.vault}
 		if a := n.acct; a != nil && n.id.Kind != chains.TxNode {
 			sn.Acct, sn.Balance, sn.Taint, sn.Unknown = true, &a.balance, &a.taint, &a.unknown
-			for _, l := range a.lots {
-				sn.LotAmounts, sn.LotTaints = append(sn.LotAmounts, l.amount), append(sn.LotTaints, l.taint)
+			for i := range a.lots {
+				l := &a.lots[i]
+				sn.LotAmounts, sn.LotTaints = append(sn.LotAmounts, &l.amount), append(sn.LotTaints, &l.taint)
 			}
 		}
 		sn.Fanout = n.fanout
@@ -490,8 +491,10 @@ func (w *walker) restore(state []byte) error {
 			a.balance.Set(sn.Balance)
 			a.taint.Set(sn.Taint)
 			a.unknown.Set(sn.Unknown)
-			for i := range sn.LotAmounts {
-				a.lots = append(a.lots, accountLot{sn.LotAmounts[i], sn.LotTaints[i]})
+			a.lots = make([]accountLot, len(sn.LotAmounts))
+			for i := range a.lots {
+				a.lots[i].amount.Set(sn.LotAmounts[i])
+				a.lots[i].taint.Set(sn.LotTaints[i])
 			}
 		}
 		n.fanout = sn.Fanout
