@@ -27,9 +27,8 @@ type Account struct {
 }
 
 // accountLot is one inflow, or adjacent ones merged. The lots hold their
-// amounts in place, and a lot added where one was taken off reuses its
-// digits: a FIFO or LIFO node taking and spending many inflows allocates
-// little.
+// amounts in place, and a lot added where an earlier one was taken off the
+// end (by LIFO, or by an outflow that emptied the node) reuses its digits.
 type accountLot struct {
 	amount, taint big.Int
 }
