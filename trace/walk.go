@@ -474,16 +474,18 @@ func (w *walker) step(n *node) error {
 
 func (w *walker) inflow(n *node, f *chains.Flow) error {
 	taint := &noTaint
-	key := pendingKey{to: n, link: f.Link}
-	if a, ok := w.pending[key]; ok {
-		taint = &a.taint
-		delete(w.pending, key)
-		n.arriving--
-		switch {
-		case n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0:
-			n.hop = a.hop // the node held no taint: what it sends next is this taint's
-		default:
-			n.hop = min(n.hop, a.hop)
+	if n.arriving > 0 { // else no taint is on its way to any of its inflows
+		key := pendingKey{to: n, link: f.Link}
+		if a, ok := w.pending[key]; ok {
+			taint = &a.taint
+			delete(w.pending, key)
+			n.arriving--
+			switch {
+			case n.id.Kind != chains.TxNode && n.acct.taint.Sign() == 0:
+				n.hop = a.hop // the node held no taint: what it sends next is this taint's
+			default:
+				n.hop = min(n.hop, a.hop)
+			}
 		}
 	}
 	if n.seed {
