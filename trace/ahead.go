@@ -60,9 +60,6 @@ type reader struct {
 	// own is the walk's own Flows while the reader runs, ended by endOwn.
 	own    flowsFunc
 	endOwn func()
-	// asks is where ask gathers the reads it makes before it queues them
-	// (the walk's, reused).
-	asks []*aheadRead
 
 	mu      sync.Mutex
 	wake    *sync.Cond             // the reader waits on it for reads to make
@@ -167,8 +164,8 @@ func (w *walker) readAhead(n *node, i int) {
 // lookPast asks for the nodes paid by the nodes the reader has read since
 // the walk last looked, after the payment that needs them: a node that
 // passes its taint on as soon as it arrives is read before taint reaches
-// it, not just before it pays. (A read the walk has taken it skips: the
-// walk asked for its payments as it began following the node.)
+// it, not just before it pays. It passes over the reads the walk has
+// taken: the walk asked for their payments as it began following them.
 func (w *walker) lookPast() {
 	r := w.reader
 	r.mu.Lock()
@@ -194,7 +191,7 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		return
 	}
 	r := w.reader
-	asks := r.asks[:0]
+	asks := w.asks[:0]
 	for i := range flows {
 		f := &flows[i]
 		id := f.Other
@@ -221,7 +218,7 @@ func (w *walker) ask(flows []chains.Flow, to []*slot, chain uint8, hop int) {
 		r.wake.Signal()
 		clear(asks)
 	}
-	r.asks = asks
+	w.asks = asks
 }
 
 // stopsAt reports whether taint paid to address a at node to goes no

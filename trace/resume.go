@@ -757,20 +757,14 @@ func (w *walker) extend(n *node, after func(context.Context, chains.Node, chains
 // load reads the n.count flows of node n again, for a resumed walk to
 // step them.
 func (w *walker) load(n *node) error {
-	n.flows = n.flows[:0]
-	err := w.g.Flows(w.ctx, n.id, func(f chains.Flow) error {
-		n.flows = append(n.flows, f)
-		return nil
-	})
+	flows, _, err := readFlows(w.ctx, w.g.Flows, n.id, false, 0, &w.scratch)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", n.id, err)
 	}
-	if len(n.flows) != n.count || n.next > n.count {
+	if len(flows) != n.count || n.next > n.count {
 		return stale("the flows of %s changed", n.id)
 	}
-	if !slices.IsSortedFunc(n.flows, flowOrder) {
-		slices.SortStableFunc(n.flows, flowOrder)
-	}
+	n.flows = flows
 	return nil
 }
 

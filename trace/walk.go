@@ -223,6 +223,7 @@ type walker struct {
 	tainted int           // how many slots have taint
 	reader  *reader       // reads ahead, once started
 	scratch []chains.Flow // what the walk reads a node's flows into
+	asks    []*aheadRead  // where ask gathers the reads it makes
 
 	proto       Protocol                      // nil when the graph has no events
 	cluster     Clusters                      // nil when the graph keeps no clusters
